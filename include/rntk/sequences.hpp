@@ -1,0 +1,93 @@
+// The one data convention of rntk: a set of ragged multivariate sequences stored as
+//
+//   values   all time steps of all sequences, one after another, row-major: step s of the whole set
+//            occupies values[s * dim .. s * dim + dim - 1]
+//   offsets  count + 1 step indices; sequence i is steps offsets[i] .. offsets[i+1] - 1, so its length
+//            is offsets[i+1] - offsets[i] (>= 1) and offsets[0] == 0
+//   dim      the number of channels m of every step (>= 1)
+//
+// SequenceSet owns the two arrays; SequenceSetView is a non-owning view of the same layout (from a
+// SequenceSet, a NumPy array or any caller's buffers) and is what the engine reads. A view never
+// copies. Values must be finite: missing data are not representable, padding is expressed by offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rntk {
+
+// One sequence: length() steps of dim() values each, row-major.
+class SequenceView {
+ public:
+  SequenceView(const double* values, std::size_t length, std::size_t dim)
+      : values_(values), length_(length), dim_(dim) {}
+  std::size_t length() const { return length_; }
+  std::size_t dim() const { return dim_; }
+  const double* data() const { return values_; }
+  // The dim() values of time step t (0-based).
+  const double* step(std::size_t t) const { return values_ + t * dim_; }
+
+ private:
+  const double* values_;
+  std::size_t length_;
+  std::size_t dim_;
+};
+
+class SequenceSetView {
+ public:
+  SequenceSetView(const double* values, const std::int64_t* offsets, std::size_t count,
+                  std::size_t dim)
+      : values_(values), offsets_(offsets), count_(count), dim_(dim) {}
+
+  std::size_t size() const { return count_; }
+  std::size_t dim() const { return dim_; }
+  std::size_t length(std::size_t i) const {
+    return static_cast<std::size_t>(offsets_[i + 1] - offsets_[i]);
+  }
+  std::size_t total_steps() const { return static_cast<std::size_t>(offsets_[count_]); }
+  std::size_t max_length() const;
+  SequenceView operator[](std::size_t i) const {
+    return {values_ + static_cast<std::size_t>(offsets_[i]) * dim_, length(i), dim_};
+  }
+  const double* values() const { return values_; }
+  const std::int64_t* offsets() const { return offsets_; }
+
+  // Throws rntk::Error (kInput) naming the first violation of the convention above: dim 0, bad
+  // offsets, an empty sequence, a non-finite value. `what` names the data in the message.
+  void validate(const char* what = "sequence set") const;
+
+ private:
+  const double* values_;
+  const std::int64_t* offsets_;
+  std::size_t count_;
+  std::size_t dim_;
+};
+
+class SequenceSet {
+ public:
+  explicit SequenceSet(std::size_t dim = 1) : offsets_{0}, dim_(dim) {}
+  SequenceSet(std::vector<double> values, std::vector<std::int64_t> offsets, std::size_t dim)
+      : values_(std::move(values)), offsets_(std::move(offsets)), dim_(dim) {}
+
+  // Appends one sequence of values.size() / dim() steps.
+  void append(std::span<const double> values);
+
+  std::size_t size() const { return offsets_.size() - 1; }
+  std::size_t dim() const { return dim_; }
+  SequenceSetView view() const { return {values_.data(), offsets_.data(), size(), dim_}; }
+  SequenceView operator[](std::size_t i) const { return view()[i]; }
+  const std::vector<double>& values() const { return values_; }
+  const std::vector<std::int64_t>& offsets() const { return offsets_; }
+
+ private:
+  std::vector<double> values_;
+  std::vector<std::int64_t> offsets_;
+  std::size_t dim_;
+};
+
+// A 64-bit hash of a sequence's length and values (equal sequences hash equal, -0.0 as 0.0).
+std::uint64_t fingerprint(SequenceView x);
+
+}  // namespace rntk

@@ -1,0 +1,72 @@
+#include "rntk/sequences.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <string>
+
+#include "rntk/error.hpp"
+
+namespace rntk {
+
+// FNV-1a over the length and the bit patterns of the values; x + 0.0 maps -0.0 to +0.0 so that
+// values that compare equal hash equal.
+std::uint64_t fingerprint(SequenceView x) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](std::uint64_t word) {
+    for (int byte = 0; byte < 8; ++byte) {
+      h ^= (word >> (8 * byte)) & 0xffU;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(x.length());
+  const std::size_t n = x.length() * x.dim();
+  for (std::size_t k = 0; k < n; ++k) mix(std::bit_cast<std::uint64_t>(x.data()[k] + 0.0));
+  return h;
+}
+
+std::size_t SequenceSetView::max_length() const {
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < count_; ++i) longest = std::max(longest, length(i));
+  return longest;
+}
+
+void SequenceSetView::validate(const char* what) const {
+  const std::string name(what);
+  if (dim_ == 0) throw input_error(name + ": dimension must be at least 1");
+  if (count_ > 0 && offsets_[0] != 0) {
+    throw input_error(name + ": offsets[0] must be 0, got " + std::to_string(offsets_[0]));
+  }
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (offsets_[i + 1] <= offsets_[i]) {
+      throw input_error(name + ": sequence " + std::to_string(i) +
+                        " is empty (every sequence needs at least one time step)");
+    }
+  }
+  const std::size_t n = total_steps() * dim_;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values_[k])) {
+      const std::size_t step = k / dim_;
+      const std::size_t i = static_cast<std::size_t>(
+          std::upper_bound(offsets_, offsets_ + count_ + 1, static_cast<std::int64_t>(step)) -
+          offsets_ - 1);
+      throw input_error(name + ": sequence " + std::to_string(i) + ", time step " +
+                        std::to_string(step - static_cast<std::size_t>(offsets_[i])) +
+                        ", channel " + std::to_string(k % dim_) + " is " +
+                        std::to_string(values_[k]) +
+                        "; values must be finite (missing values inside a series are not "
+                        "supported: interpolate them, or cut the series)");
+    }
+  }
+}
+
+void SequenceSet::append(std::span<const double> values) {
+  if (values.size() % dim_ != 0) {
+    throw input_error("a sequence of " + std::to_string(values.size()) +
+                      " values does not divide into steps of dimension " + std::to_string(dim_));
+  }
+  values_.insert(values_.end(), values.begin(), values.end());
+  offsets_.push_back(offsets_.back() + static_cast<std::int64_t>(values.size() / dim_));
+}
+
+}  // namespace rntk
