@@ -1,0 +1,101 @@
+// The RNTK recursion (spec section 3) as a fold over a small state. A walk visits the cells
+// (t, t') of one diagonal of the time grid, aligned at the last step; at each cell it updates the
+// layers bottom-up. Per layer the state is two numbers of the current cell:
+//
+//   v   = V [K^l_{t,t'}]                 (what the NNGP reads out, and what feeds the next cell)
+//   vth = V'[K^l_{t,t'}] * Th^l_{t,t'}   (what the NTK adds to it)
+//
+// so the last cell's top layer gives  K_gp = sv^2 v  and  K_ntk = sv^2 (v + vth).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rntk/dual.hpp"
+#include "rntk/params.hpp"
+#include "rntk/sequences.hpp"
+
+namespace rntk {
+
+struct LayerState {
+  double v = 0.0;
+  double vth = 0.0;
+};
+
+// The squared scales the recursion uses, computed once.
+struct Coefficients {
+  explicit Coefficients(const KernelParams& p, std::size_t input_dim)
+      : sw2(p.sigma_w * p.sigma_w),
+        su2(p.sigma_u * p.sigma_u),
+        su2_over_m(su2 / static_cast<double>(input_dim)),
+        sb2(p.sigma_b * p.sigma_b),
+        sh2(p.sigma_h * p.sigma_h),
+        sv2(p.sigma_v * p.sigma_v) {}
+  double sw2, su2, su2_over_m, sb2, sh2, sv2;
+};
+
+// S^l and Th^l of one cell (spec section 3):
+//   S^l  = sw^2 V[K^l_{t-1,t'-1}] + I^l + sb^2
+//   Th^l = S^l + sw^2 V'[K^l_{t-1,t'-1}] Th^l_{t-1,t'-1} + (input part of Th)
+// `previous` is this layer at the previous cell of the walk. A walk of two different samples starts
+// from {0, 0} (h_0 is independent of everything later); the walk of a sample with itself starts
+// from {sh^2, 0}, which makes the first recurrent term sw^2 sh^2 and adds no tangent term (h_0 is
+// not trained). `input` is I^l: (su^2 / m) <x_t, x'_t'> for layer 1, su^2 V[K^(l-1)_{t,t'}] above;
+// `input_th` is 0 for layer 1, su^2 V'[K^(l-1)_{t,t'}] Th^(l-1)_{t,t'} above.
+struct Preactivations {
+  double s;
+  double th;
+};
+inline Preactivations cell_preactivations(const Coefficients& c, LayerState previous,
+                                          double input, double input_th) {
+  const double s = c.sw2 * previous.v + input + c.sb2;
+  return {s, s + c.sw2 * previous.vth + input_th};
+}
+
+// The state of a layer once its dual activation at the cell is known.
+inline LayerState next_state(DualValues d, double th) { return {d.v, d.dv * th}; }
+
+// What the pair walk needs of one sequence at one (step, layer): its variance q^l_t = S^l_{t,t}(x, x)
+// and dual_norm(activation, q).
+struct SelfCell {
+  double q;
+  double norm;
+};
+
+// Per-sequence statistics, computed once per sequence (O(T L m) each): the self cells of every
+// step and layer, the kernel of the sequence with itself, and a fingerprint that finds equal
+// sequences quickly. Two sequences with equal length and values are the same sample: they share
+// h_0, so their kernel is the diagonal value (this makes K(X, Y) with Y = X equal K(X, X)).
+class SelfStats {
+ public:
+  SelfStats(SequenceSetView set, const KernelParams& params, int threads);
+
+  std::size_t layers() const { return layers_; }
+  // The layers() cells of a step, indexed as in the set's values: step t of sequence i is
+  // offsets[i] + t.
+  const SelfCell* step_cells(std::size_t step) const { return &cells_[step * layers_]; }
+  double ntk_diagonal(std::size_t i) const { return ntk_diagonal_[i]; }
+  double nngp_diagonal(std::size_t i) const { return nngp_diagonal_[i]; }
+  std::uint64_t fingerprint(std::size_t i) const { return fingerprint_[i]; }
+
+ private:
+  std::size_t layers_;
+  std::vector<SelfCell> cells_;
+  std::vector<double> ntk_diagonal_;
+  std::vector<double> nngp_diagonal_;
+  std::vector<std::uint64_t> fingerprint_;
+};
+
+// True when a and b have the same length and the same values (fingerprints first, then values).
+bool same_sample(SequenceView a, std::uint64_t fingerprint_a, SequenceView b,
+                 std::uint64_t fingerprint_b);
+
+// Resolves threads = 0 to the number of hardware threads.
+int resolve_threads(int threads);
+
+// The message of the error raised when K(row, col) is not finite: which parameters to change.
+std::string overflow_message(std::size_t row, std::size_t col, const KernelParams& params);
+
+}  // namespace rntk

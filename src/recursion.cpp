@@ -1,0 +1,86 @@
+#include "rntk/recursion.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <string>
+
+#include "rntk/error.hpp"
+#include "parallel.hpp"
+
+namespace rntk {
+namespace {
+
+double squared_norm(const double* a, std::size_t m) {
+  double s = 0.0;
+  for (std::size_t d = 0; d < m; ++d) s += a[d] * a[d];
+  return s;
+}
+
+}  // namespace
+
+int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_num_procs(); }
+
+bool same_sample(SequenceView a, std::uint64_t fingerprint_a, SequenceView b,
+                 std::uint64_t fingerprint_b) {
+  if (fingerprint_a != fingerprint_b || a.length() != b.length() || a.dim() != b.dim()) return false;
+  const std::size_t n = a.length() * a.dim();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (a.data()[k] != b.data()[k]) return false;
+  }
+  return true;
+}
+
+SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int threads)
+    : layers_(static_cast<std::size_t>(params.layers)),
+      cells_(set.total_steps() * layers_),
+      ntk_diagonal_(set.size()),
+      nngp_diagonal_(set.size()),
+      fingerprint_(set.size()) {
+  const Coefficients c(params, set.dim());
+  const Activation act = params.activation;
+  const std::size_t L = layers_;
+  FirstError first_error;
+
+#pragma omp parallel for num_threads(resolve_threads(threads)) schedule(dynamic, 16)
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    first_error.run([&] {
+      const SequenceView x = set[i];
+      fingerprint_[i] = rntk::fingerprint(x);
+      // The walk of x with itself along t = t': every cell has correlation exactly 1.
+      std::vector<LayerState> state(L, LayerState{c.sh2, 0.0});
+      for (std::size_t t = 0; t < x.length(); ++t) {
+        SelfCell* cell = &cells_[(static_cast<std::size_t>(set.offsets()[i]) + t) * L];
+        double input = c.su2_over_m * squared_norm(x.step(t), x.dim());
+        double input_th = 0.0;
+        for (std::size_t l = 0; l < L; ++l) {
+          const Preactivations p = cell_preactivations(c, state[l], input, input_th);
+          cell[l] = {p.s, dual_norm(act, p.s)};
+          state[l] = next_state(dual_self(act, p.s), p.th);
+          input = c.su2 * state[l].v;
+          input_th = c.su2 * state[l].vth;
+        }
+      }
+      nngp_diagonal_[i] = c.sv2 * state[L - 1].v;
+      ntk_diagonal_[i] = c.sv2 * (state[L - 1].v + state[L - 1].vth);
+      if (!std::isfinite(ntk_diagonal_[i]) || !std::isfinite(nngp_diagonal_[i])) {
+        throw numeric_error(overflow_message(i, i, params));
+      }
+    });
+  }
+  first_error.rethrow();
+}
+
+}  // namespace rntk
+
+namespace rntk {
+
+std::string overflow_message(std::size_t row, std::size_t col, const KernelParams& params) {
+  return "kernel value K(" + std::to_string(row) + ", " + std::to_string(col) +
+         ") overflowed double precision: the kernels grow like sigma_w^(2T) over T steps when "
+         "sigma_w is above its critical value (sqrt(2) for relu); lower sigma_w (now " +
+         param_spec("sigma_w").format(params.sigma_w) +
+         "), sigma_u or sigma_b, or shorten the sequences";
+}
+
+}  // namespace rntk
