@@ -1,0 +1,131 @@
+// rntk gram: the Gram matrix K(X, X) or K(X, Y) of the NTK, the NNGP or both, written to files.
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "rntk/error.hpp"
+#include "rntk/gram.hpp"
+#include "rntk/io.hpp"
+
+namespace rntk::cli {
+namespace {
+
+struct GramCommand {
+  std::string rows_path;
+  std::string cols_path;
+  std::string out_path;
+  std::string kernel = "ntk";
+  std::string format = "auto";
+  std::string input_format = "auto";
+  bool csv_labels = false;
+  bool quiet = false;
+  ParamOptions params;
+
+  void run() const;
+};
+
+SequenceFormat parse_input_format(const std::string& name) {
+  if (name == "tsv") return SequenceFormat::kUcrTsv;
+  if (name == "ts") return SequenceFormat::kTs;
+  if (name == "csv") return SequenceFormat::kCsv;
+  return SequenceFormat::kAuto;
+}
+
+// "K.npy" -> "K.ntk.npy": the file of one kernel when both are written.
+std::string kernel_path(const std::string& path, const std::string& kernel) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return path + "." + kernel;
+  return path.substr(0, dot) + "." + kernel + path.substr(dot);
+}
+
+void GramCommand::run() const {
+  const Settings settings = params.settings();
+  const bool want_ntk = kernel != "nngp";
+  const bool want_nngp = kernel != "ntk";
+
+  // Where each kernel goes. Output files are opened (as temporaries) before any work, so that an
+  // unwritable path fails at once; they replace their targets only when complete.
+  MatrixFormat fmt = format == "npy" ? MatrixFormat::kNpy
+                     : format == "tsv" ? MatrixFormat::kTsv
+                     : format == "libsvm" ? MatrixFormat::kLibsvm
+                                          : MatrixFormat::kAuto;
+  std::unique_ptr<AtomicFile> ntk_file;
+  std::unique_ptr<AtomicFile> nngp_file;
+  if (out_path.empty()) {
+    if (want_ntk && want_nngp) {
+      throw parameter_error("--kernel both needs --out (the two matrices go to two files)");
+    }
+    if (fmt == MatrixFormat::kAuto) fmt = MatrixFormat::kTsv;
+    if (fmt == MatrixFormat::kNpy) throw parameter_error("--format npy needs --out");
+  } else {
+    if (fmt == MatrixFormat::kAuto) fmt = matrix_format_from_path(out_path);
+    const bool both = want_ntk && want_nngp;
+    if (want_ntk) ntk_file = std::make_unique<AtomicFile>(both ? kernel_path(out_path, "ntk") : out_path);
+    if (want_nngp) nngp_file = std::make_unique<AtomicFile>(both ? kernel_path(out_path, "nngp") : out_path);
+  }
+
+  const ReadOptions read{parse_input_format(input_format), csv_labels};
+  const Dataset rows = read_sequences(rows_path, read);
+  std::optional<Dataset> cols;
+  if (!cols_path.empty()) cols = read_sequences(cols_path, read);
+
+  const auto start = std::chrono::steady_clock::now();
+  const GramResult k = cols ? gram(rows.sequences.view(), cols->sequences.view(), settings, {want_ntk, want_nngp})
+                            : gram(rows.sequences.view(), settings, {want_ntk, want_nngp});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  auto emit = [&](const Matrix& m, std::unique_ptr<AtomicFile>& file) {
+    if (!file) {
+      write_matrix(std::cout, m, fmt, rows.labels);
+      return;
+    }
+    write_matrix(file->stream(), m, fmt, rows.labels);
+    file->commit();
+    if (!quiet) std::cerr << "rntk: wrote " << file->path() << "\n";
+  };
+  if (want_ntk) emit(k.ntk, ntk_file);
+  if (want_nngp) emit(k.nngp, nngp_file);
+  if (!quiet) {
+    const std::size_t n_cols = cols ? cols->sequences.size() : rows.sequences.size();
+    std::cerr << "rntk: K(" << rows_path << (cols ? ", " + cols_path : std::string()) << "): "
+              << rows.sequences.size() << " x " << n_cols << ", dimension " << rows.sequences.dim()
+              << ", " << settings.kernel.layers << " layer(s), " << activation_name(settings.kernel.activation)
+              << ", " << seconds << " s\n";
+  }
+}
+
+}  // namespace
+
+void add_gram_command(CLI::App& app, int& status) {
+  auto command = std::make_shared<GramCommand>();
+  CLI::App* sub = app.add_subcommand(
+      "gram",
+      "Compute the Gram matrix K(X, X), or K(X, Y) with a second file, of the last-state RNTK "
+      "(ntk), the NNGP (nngp) or both. Sequences may differ in length; they are aligned at their "
+      "last step. Inputs: UCR .tsv (label first, trailing NaN padding), sktime/UEA .ts "
+      "(multivariate), or .csv (one series per line).");
+  sub->add_option("X", command->rows_path, "sequences of the rows")->required()->type_name("FILE");
+  sub->add_option("Y", command->cols_path, "sequences of the columns (default: X)")->type_name("FILE");
+  sub->add_option("-o,--out", command->out_path,
+                  "output file; its extension picks the format unless --format is given. With "
+                  "--kernel both, K.npy becomes K.ntk.npy and K.nngp.npy. Default: TSV on stdout")
+      ->type_name("FILE");
+  sub->add_option("-k,--kernel", command->kernel, "which kernel to write (default ntk)")
+      ->check(CLI::IsMember({"ntk", "nngp", "both"}));
+  sub->add_option("--format", command->format,
+                  "output format: npy (NumPy), tsv, libsvm (precomputed kernel: label 0:i 1:K(i,1) "
+                  "...; rows are X, labels from X) (default: from the extension)")
+      ->check(CLI::IsMember({"auto", "npy", "tsv", "libsvm"}));
+  sub->add_option("--input-format", command->input_format, "input format (default: from the extension)")
+      ->check(CLI::IsMember({"auto", "tsv", "ts", "csv"}));
+  sub->add_flag("--csv-labels", command->csv_labels, "CSV input has a class label in its first field");
+  sub->add_flag("-q,--quiet", command->quiet, "no summary on stderr");
+  command->params.add_to(*sub, {ParamSpec::Group::kKernel, ParamSpec::Group::kEngine});
+  sub->callback([command, &status] { status = run_reporting_errors([&] { command->run(); }); });
+}
+
+}  // namespace rntk::cli

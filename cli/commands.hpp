@@ -1,0 +1,13 @@
+// The subcommands of the rntk executable. Each registers itself on the app and runs when chosen;
+// `status` receives the process exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rntk::cli {
+
+void add_gram_command(CLI::App& app, int& status);
+void add_demo_command(CLI::App& app, int& status);
+void add_params_command(CLI::App& app, int& status);
+
+}  // namespace rntk::cli
