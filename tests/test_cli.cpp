@@ -1,0 +1,180 @@
+// The rntk executable: bad input gives a message naming the file and line (or the parameter and
+// its range), a non-zero exit and no output file; good input gives files NumPy reads.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "rntk/params.hpp"
+
+namespace rntk {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run(const std::string& args) {
+  const std::string command = std::string(RNTK_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rntk_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string file(const std::string& name, const std::string& content) const {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << content;
+    return p.string();
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  // Only the inputs are left: no output, no temporary.
+  std::size_t files() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), {})); }
+
+  // A failing `rntk gram` run: non-zero exit, the expected text in the message, nothing written.
+  void expect_failure(const std::string& args, const std::string& message, int status = 1) {
+    const std::size_t before = files();
+    const CliRun r = run("gram " + args);
+    EXPECT_EQ(r.status, status) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+    EXPECT_EQ(files(), before) << "an output or temporary file was left behind";
+  }
+
+  fs::path dir_;
+};
+
+const char* kGood = "1\t0.5\t-1\t0.25\n2\t1.5\t0.5\tNaN\n1\t-0.5\t0.75\t1\n";
+
+TEST_F(Cli, MalformedNumberNamesFileLineAndColumn) {
+  const std::string in = file("bad.tsv", "1\t0.5\t0.1\n2\t0.3\tx7\n");
+  expect_failure(in + " -o " + path("K.npy"), in + ":2:7: expected a number or NaN in field 3, found 'x7'");
+}
+
+TEST_F(Cli, NaNInsideASeriesIsRejected) {
+  const std::string in = file("gap.tsv", "1\t0.5\tNaN\t0.1\n");
+  expect_failure(in + " -o " + path("K.npy"), in + ":1:7: missing value (NaN) inside the series in field 3");
+}
+
+TEST_F(Cli, EmptySeriesIsRejected) {
+  const std::string in = file("empty.tsv", "1\t0.5\n2\tNaN\n");
+  expect_failure(in + " -o " + path("K.npy"), in + ":2: the series is empty");
+}
+
+TEST_F(Cli, RowsOfDifferentDimensionAreRejected) {
+  const std::string in = file("dims.ts", "@data\n1,2:3,4\n1,2:3,4:5,6\n");
+  expect_failure(in + " -o " + path("K.npy"), in + ":3: this case has 3 channels but the case on line 2 has 2");
+  const std::string x = file("x.ts", "@data\n1,2:3,4\n");
+  const std::string y = file("y.csv", "1,2\n");
+  expect_failure(x + " " + y + " -o " + path("K.npy"),
+                 "row sequences have dimension 2 but column sequences have dimension 1");
+}
+
+TEST_F(Cli, NegativeSigmaNamesTheParameterAndRange) {
+  const std::string in = file("good.tsv", kGood);
+  expect_failure(in + " --sigma-w=-1 -o " + path("K.npy"),
+                 "parameter sigma_w = -1 is out of range: allowed [0, 100]", 2);
+  expect_failure(in + " --sb -0.5 -o " + path("K.npy"),
+                 "parameter sigma_b = -0.5 is out of range: allowed [0, 1000]", 2);
+}
+
+TEST_F(Cli, ZeroLayersNamesTheParameterAndRange) {
+  const std::string in = file("good.tsv", kGood);
+  expect_failure(in + " -L 0 -o " + path("K.npy"), "parameter layers = 0 is out of range: allowed integers in [1, 64]", 2);
+  expect_failure(in + " --layers 1.5 -o " + path("K.npy"), "parameter layers = 1.5 is out of range", 2);
+  expect_failure(in + " --activation tanh -o " + path("K.npy"),
+                 "parameter activation = 'tanh' is not allowed: choose one of relu|erf", 2);
+}
+
+TEST_F(Cli, MissingFileIsNamed) {
+  expect_failure(path("nope.tsv") + " -o " + path("K.npy"), path("nope.tsv") + ": cannot open for reading");
+}
+
+TEST_F(Cli, UnwritableOutputFailsBeforeWorkAndLeavesNothing) {
+  const std::string in = file("good.tsv", kGood);
+  expect_failure(in + " -o " + path("no/such/dir/K.npy"), path("no/such/dir/K.npy") + ": cannot write here");
+  // A failure after the output was opened removes the temporary and leaves an old target alone.
+  const std::string old = file("K.tsv", "old\n");
+  const std::string bad = file("bad.tsv", "1\tzz\n");
+  expect_failure(bad + " -o " + old, bad + ":1:3:");
+  std::ifstream kept(old);
+  std::string content;
+  std::getline(kept, content);
+  EXPECT_EQ(content, "old");
+}
+
+TEST_F(Cli, NpyOutputIsWhatNumpyLoadsAndMatchesTsv) {
+  const std::string in = file("good.tsv", kGood);
+  const CliRun r = run("gram " + in + " --kernel both -o " + path("K.npy") + " -L 2 --activation erf");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(run("gram " + in + " --kernel both -o " + path("K.tsv") + " -L 2 --activation erf").status, 0);
+  const std::string check =
+      "/usr/bin/python3 -c \"import numpy as np, sys; d=sys.argv[1]; "
+      "ok=all(np.array_equal(np.load(d+'/K.'+k+'.npy'), np.loadtxt(d+'/K.'+k+'.tsv', ndmin=2)) "
+      "and np.load(d+'/K.'+k+'.npy').shape==(3,3) for k in ('ntk','nngp')); sys.exit(0 if ok else 1)\" " +
+      dir_.string();
+  EXPECT_EQ(std::system(check.c_str()), 0) << "numpy.load disagrees with the TSV output";
+}
+
+TEST_F(Cli, CrossGramInLibsvmFormatHasRowLabelsAndSerials) {
+  const std::string x = file("x.tsv", "3\t1\t2\n-1\t0.5\t0.5\t1\n");
+  const std::string y = file("y.tsv", kGood);
+  const CliRun r = run("gram " + x + " " + y + " --format libsvm -q");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.substr(0, 6), "3 0:1 ");
+  EXPECT_NE(r.output.find("\n-1 0:2 1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" 3:"), std::string::npos);
+  EXPECT_EQ(r.output.find(" 4:"), std::string::npos) << "three columns only";
+}
+
+TEST_F(Cli, HelpListsEveryParameterWithDefaultAndRange) {
+  for (const std::string cmd : {"--help", "gram --help"}) {
+    const CliRun r = run(cmd);
+    EXPECT_EQ(r.status, 0);
+    for (const ParamSpec& s : param_specs()) {
+      EXPECT_NE(r.output.find(s.help), std::string::npos) << cmd << " lacks " << s.name;
+      EXPECT_NE(r.output.find("(default " + s.format(s.default_value) + ", allowed " + s.range_text() + ")"),
+                std::string::npos)
+          << cmd << " lacks the default and range of " << s.name;
+    }
+  }
+}
+
+TEST_F(Cli, ParametersPageIsGeneratedFromTheRegistry) {
+  std::ifstream doc(fs::path(RNTK_SOURCE_DIR) / "docs" / "PARAMETERS.md");
+  std::stringstream content;
+  content << doc.rdbuf();
+  EXPECT_NE(content.str().find(params_markdown()), std::string::npos)
+      << "docs/PARAMETERS.md is out of date: regenerate its table with `rntk params --markdown`";
+}
+
+TEST_F(Cli, DemoRunsOnBuiltInDataAndSeparatesClasses) {
+  const CliRun r = run("demo");
+  ASSERT_EQ(r.status, 0) << r.output;
+  // 60 sinusoids of 3 frequencies: leave-one-out 1-NN in kernel space is far above chance (1/3).
+  const std::size_t at = r.output.find("leave-one-out 1-NN accuracy in kernel space");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  double ntk = 0, nngp = 0;
+  ASSERT_EQ(std::sscanf(r.output.c_str() + at + 44, "%lf %lf", &ntk, &nngp), 2);
+  EXPECT_GT(ntk, 0.8);
+  EXPECT_GT(nngp, 0.8);
+}
+
+}  // namespace
+}  // namespace rntk

@@ -1,0 +1,211 @@
+// The Gram engine against an independent full-grid implementation, and its structural promises:
+// positive semi-definite, K(X, X) == K(X, Y = X), bitwise independent of threads and tile size.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "reference_kernel.hpp"
+#include "rntk/error.hpp"
+#include "rntk/gram.hpp"
+#include "test_util.hpp"
+
+namespace rntk {
+namespace {
+
+using testing::random_set;
+using testing::ReferenceKernel;
+
+struct Config {
+  Activation activation;
+  int layers;
+  double sigma_h;
+};
+
+std::string name_of(const Config& c) {
+  return std::string(activation_name(c.activation)) + "_L" + std::to_string(c.layers) +
+         (c.sigma_h > 0 ? "_sh" : "_nosh");
+}
+
+class AgainstReference : public ::testing::TestWithParam<Config> {};
+
+// Random multivariate data with lengths 1..9, including a duplicated sequence (same sample).
+TEST_P(AgainstReference, SymmetricAndCrossGramsMatchTheFullGrid) {
+  const Config cfg = GetParam();
+  const KernelParams p{1.3, 0.9, 0.3, cfg.sigma_h, 1.1, cfg.layers, cfg.activation};
+  SequenceSet x = random_set(9, 3, 1, 9, 11);
+  x.append(std::span<const double>(x.values().data() + x.offsets()[2] * 3,
+                                   x.view().length(2) * 3));  // sequence 9 duplicates sequence 2
+  const SequenceSet y = random_set(5, 3, 1, 12, 12);
+  const ReferenceKernel reference(p);
+  const Settings settings{p, {2, 4}};
+
+  const GramResult kxx = gram(x.view(), settings);
+  const GramResult kxy = gram(x.view(), y.view(), settings);
+  auto same = [](SequenceView a, SequenceView b) {
+    return a.length() == b.length() &&
+           std::equal(a.data(), a.data() + a.length() * a.dim(), b.data());
+  };
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      const auto want = reference(x[i], x[j], i == j || same(x[i], x[j]));
+      EXPECT_NEAR(kxx.ntk(i, j), want.ntk, 1e-10 * std::abs(want.ntk)) << i << "," << j;
+      EXPECT_NEAR(kxx.nngp(i, j), want.nngp, 1e-10 * std::abs(want.nngp)) << i << "," << j;
+    }
+    for (std::size_t j = 0; j < y.size(); ++j) {
+      const auto want = reference(x[i], y[j], false);
+      EXPECT_NEAR(kxy.ntk(i, j), want.ntk, 1e-10 * std::abs(want.ntk)) << i << "," << j;
+      EXPECT_NEAR(kxy.nngp(i, j), want.nngp, 1e-10 * std::abs(want.nngp)) << i << "," << j;
+    }
+  }
+  // The duplicate is the same sample as sequence 2: its row equals row 2, diagonal included.
+  EXPECT_EQ(kxx.ntk(9, 2), kxx.ntk(2, 2));
+  if (cfg.sigma_h > 0) {
+    const auto distinct = reference(x[2], x[9], false);
+    EXPECT_GT(std::abs(kxx.ntk(9, 2) - distinct.ntk), 1e-6) << "sh > 0 must couple a sample to itself";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Configs, AgainstReference,
+    ::testing::Values(Config{Activation::kRelu, 1, 0.0}, Config{Activation::kRelu, 2, 0.0},
+                      Config{Activation::kRelu, 3, 0.0}, Config{Activation::kRelu, 1, 0.7},
+                      Config{Activation::kRelu, 2, 0.7}, Config{Activation::kRelu, 3, 0.7},
+                      Config{Activation::kErf, 1, 0.0}, Config{Activation::kErf, 2, 0.0},
+                      Config{Activation::kErf, 3, 0.0}, Config{Activation::kErf, 1, 0.7},
+                      Config{Activation::kErf, 2, 0.7}, Config{Activation::kErf, 3, 0.7}),
+    [](const auto& info) { return name_of(info.param); });
+
+TEST(Engine, GramMatricesArePositiveSemidefinite) {
+  const SequenceSet x = random_set(60, 2, 3, 40, 5);
+  for (Activation a : {Activation::kRelu, Activation::kErf}) {
+    for (int L : {1, 2, 3}) {
+      const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.2, 0.3, 1.0, L, a}, {}});
+      for (const Matrix* m : {&k.ntk, &k.nngp}) {
+        EXPECT_GE(testing::smallest_eigenvalue(*m), -1e-9 * testing::trace(*m))
+            << activation_name(a) << " L=" << L;
+      }
+    }
+  }
+}
+
+bool bitwise_equal(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), a.rows() * a.cols() * sizeof(double)) == 0;
+}
+
+TEST(Engine, CrossGramWithItselfEqualsSymmetricGramBitwise) {
+  const SequenceSet x = random_set(37, 2, 1, 30, 6);
+  for (Activation a : {Activation::kRelu, Activation::kErf}) {
+    const Settings s{{1.3, 1.0, 0.1, 0.5, 1.0, 2, a}, {2, 8}};
+    const GramResult sym = gram(x.view(), s);
+    const GramResult cross = gram(x.view(), x.view(), s);
+    EXPECT_TRUE(bitwise_equal(sym.ntk, cross.ntk));
+    EXPECT_TRUE(bitwise_equal(sym.nngp, cross.nngp));
+  }
+}
+
+TEST(Engine, ResultIsBitwiseIndependentOfThreadsAndTileSize) {
+  const SequenceSet x = random_set(45, 3, 1, 50, 7);
+  const SequenceSet y = random_set(20, 3, 1, 50, 8);
+  const KernelParams p{1.5, 1.0, 0.1, 0.2, 1.0, 2, Activation::kRelu};
+  const GramResult base_sym = gram(x.view(), Settings{p, {1, 64}});
+  const GramResult base_cross = gram(x.view(), y.view(), Settings{p, {1, 64}});
+  for (const EngineOptions e : {EngineOptions{2, 64}, EngineOptions{2, 1}, EngineOptions{2, 7},
+                                EngineOptions{1, 16}, EngineOptions{3, 1000}}) {
+    SCOPED_TRACE("threads " + std::to_string(e.threads) + " tile " + std::to_string(e.tile_size));
+    const GramResult sym = gram(x.view(), Settings{p, e});
+    const GramResult cross = gram(x.view(), y.view(), Settings{p, e});
+    EXPECT_TRUE(bitwise_equal(sym.ntk, base_sym.ntk));
+    EXPECT_TRUE(bitwise_equal(sym.nngp, base_sym.nngp));
+    EXPECT_TRUE(bitwise_equal(cross.ntk, base_cross.ntk));
+    EXPECT_TRUE(bitwise_equal(cross.nngp, base_cross.nngp));
+  }
+}
+
+TEST(Engine, SymmetricTilesOfAnyShapeMatchTheWholeMatrix) {
+  const SequenceSet x = random_set(12, 1, 1, 15, 9);
+  const GramEngine engine(x.view(), Settings{});
+  const GramResult whole = engine.compute();
+  // A tile straddling the diagonal with different row and column ranges.
+  const Tile tile{2, 9, 5, 12};
+  std::vector<double> ntk(tile.rows() * tile.cols()), nngp(tile.rows() * tile.cols());
+  engine.compute_tile(tile, ntk.data(), nngp.data());
+  for (std::size_t r = 0; r < tile.rows(); ++r) {
+    for (std::size_t c = 0; c < tile.cols(); ++c) {
+      EXPECT_EQ(ntk[r * tile.cols() + c], whole.ntk(tile.row_begin + r, tile.col_begin + c));
+      EXPECT_EQ(nngp[r * tile.cols() + c], whole.nngp(tile.row_begin + r, tile.col_begin + c));
+    }
+  }
+}
+
+TEST(Engine, SelectingOneKernelGivesTheSameValues) {
+  const SequenceSet x = random_set(10, 1, 2, 10, 10);
+  const GramResult both = gram(x.view(), Settings{});
+  const GramResult ntk = gram(x.view(), Settings{}, {true, false});
+  const GramResult nngp = gram(x.view(), Settings{}, {false, true});
+  EXPECT_TRUE(bitwise_equal(ntk.ntk, both.ntk));
+  EXPECT_TRUE(nngp.ntk.empty());
+  EXPECT_TRUE(bitwise_equal(nngp.nngp, both.nngp));
+}
+
+TEST(Engine, ZeroInputsWithoutBiasGiveZeroKernelsNotNaN) {
+  SequenceSet x(2);
+  x.append(std::vector<double>(10, 0.0));  // 5 zero steps
+  x.append(std::vector<double>(6, 0.0));   // 3 zero steps
+  x.append(std::vector<double>{1.0, -1.0, 0.5, 0.5});
+  for (Activation a : {Activation::kRelu, Activation::kErf}) {
+    const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.0, 0.0, 1.0, 2, a}, {}});
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t j = 0; j < 3; ++j) {
+        EXPECT_TRUE(std::isfinite(k.ntk(i, j)) && std::isfinite(k.nngp(i, j))) << i << "," << j;
+        if (i < 2 && j < 2) {
+          EXPECT_EQ(k.ntk(i, j), 0.0);
+          EXPECT_EQ(k.nngp(i, j), 0.0);
+        }
+      }
+    }
+  }
+}
+
+TEST(Engine, OverflowIsAnErrorNamingSigmaW) {
+  SequenceSet x(1);
+  x.append(std::vector<double>(800, 1.0));
+  x.append(std::vector<double>(700, -1.0));
+  try {
+    gram(x.view(), Settings{{4.0, 1.0, 0.1, 0.0, 1.0, 1, Activation::kRelu}, {}});
+    FAIL() << "expected an overflow error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::kNumeric);
+    EXPECT_NE(std::string(e.what()).find("lower sigma_w (now 4)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Engine, CrossGramRejectsDifferentDimensions) {
+  const SequenceSet x = random_set(3, 2, 1, 5, 1);
+  const SequenceSet y = random_set(3, 3, 1, 5, 2);
+  EXPECT_THROW(gram(x.view(), y.view(), Settings{}), Error);
+}
+
+TEST(Engine, InvalidSetsAndParametersAreRejectedBeforeWork) {
+  const SequenceSet x = random_set(3, 1, 1, 5, 1);
+  Settings bad;
+  bad.kernel.sigma_u = -0.5;
+  try {
+    gram(x.view(), bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "parameter sigma_u = -0.5 is out of range: allowed [0, 1000]");
+  }
+  std::vector<double> values{1.0, std::nan(""), 2.0};
+  std::vector<std::int64_t> offsets{0, 1, 3};
+  const SequenceSetView with_nan(values.data(), offsets.data(), 2, 1);
+  try {
+    gram(with_nan, Settings{});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sequence 1, time step 0, channel 0"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace rntk
