@@ -21,6 +21,7 @@ struct GramCommand {
   std::string format = "auto";
   std::string input_format = "auto";
   bool csv_labels = false;
+  std::string missing = "error";
   bool quiet = false;
   ParamOptions params;
 
@@ -68,7 +69,7 @@ void GramCommand::run() const {
     if (want_nngp) nngp_file = std::make_unique<AtomicFile>(both ? kernel_path(out_path, "nngp") : out_path);
   }
 
-  const ReadOptions read{parse_input_format(input_format), csv_labels};
+  const ReadOptions read{parse_input_format(input_format), csv_labels, missing == "interpolate"};
   const Dataset rows = read_sequences(rows_path, read);
   std::optional<Dataset> cols;
   if (!cols_path.empty()) cols = read_sequences(cols_path, read);
@@ -123,6 +124,10 @@ void add_gram_command(CLI::App& app, int& status) {
   sub->add_option("--input-format", command->input_format, "input format (default: from the extension)")
       ->check(CLI::IsMember({"auto", "tsv", "ts", "csv"}));
   sub->add_flag("--csv-labels", command->csv_labels, "CSV input has a class label in its first field");
+  sub->add_option("--missing", command->missing,
+                  "missing values (NaN, '?') inside a series: error, or interpolate linearly "
+                  "(default error; trailing ones are always padding)")
+      ->check(CLI::IsMember({"error", "interpolate"}));
   sub->add_flag("-q,--quiet", command->quiet, "no summary on stderr");
   command->params.add_to(*sub, {ParamSpec::Group::kKernel, ParamSpec::Group::kEngine});
   sub->callback([command, &status] { status = run_reporting_errors([&] { command->run(); }); });

@@ -6,6 +6,7 @@
 
 #include "parallel.hpp"
 #include "rntk/error.hpp"
+#include "rntk/stop.hpp"
 
 namespace rntk {
 namespace {
@@ -161,6 +162,7 @@ GramResult GramEngine::compute(KernelSelection selection) const {
 #pragma omp parallel for num_threads(resolve_threads(settings_.engine.threads)) schedule(dynamic, 1)
   for (std::size_t t = 0; t < tiles.size(); ++t) {
     first_error.run([&] {
+      throw_if_stop_requested();
       const Tile& tile = tiles[t];
       const std::size_t n = tile.rows() * tile.cols();
       std::vector<double> ntk(selection.ntk ? n : 0);

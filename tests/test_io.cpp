@@ -20,8 +20,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(Readers, UcrTsvTrimsTrailingNaNPadding) {
-  const Dataset d = parse_sequences("1\t0.5\t-1\t2e-1\n2\t3\tNaN\tNaN\n\n-1\t+4\t5\t6\n", "a.tsv",
-                                    SequenceFormat::kAuto);
+  const Dataset d = parse_sequences("1\t0.5\t-1\t2e-1\n2\t3\tNaN\tNaN\n\n-1\t+4\t5\t6\n", "a.tsv");
   ASSERT_EQ(d.sequences.size(), 3u);
   EXPECT_EQ(d.sequences.dim(), 1u);
   EXPECT_EQ(d.labels, (std::vector<std::string>{"1", "2", "-1"}));
@@ -31,18 +30,23 @@ TEST(Readers, UcrTsvTrimsTrailingNaNPadding) {
 }
 
 TEST(Readers, CsvWithoutAndWithLabels) {
-  const Dataset plain = parse_sequences("1,2,3\r\n4,5,,\n", "b.csv", SequenceFormat::kAuto);
+  const Dataset plain = parse_sequences("1,2,3\r\n4,5,,\n", "b.csv");
   EXPECT_TRUE(plain.labels.empty());
   EXPECT_EQ(plain.sequences.values(), (std::vector<double>{1, 2, 3, 4, 5}));
-  const Dataset labelled = parse_sequences("a,1,2\nb,3\n", "b.csv", SequenceFormat::kAuto, true);
+  const Dataset labelled = parse_sequences("a,1,2\nb,3\n", "b.csv", {SequenceFormat::kAuto, true});
   EXPECT_EQ(labelled.labels, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Readers, MissingValuesInsideASeriesCanBeInterpolated) {
+  const Dataset d = parse_sequences("1\tNaN\t2\tNaN\tNaN\t5\tNaN\n", "a.tsv", {.interpolate_missing = true});
+  EXPECT_EQ(d.sequences.values(), (std::vector<double>{2, 2, 3, 4, 5}));
 }
 
 TEST(Readers, TsIsMultivariateStepMajorWithVariableLengths) {
   const std::string text =
       "# comment\n@problemName X\n@timeStamps false\n@dimensions 2\n@classLabel true up down\n@data\n"
       "1,2,3:4,5,6:up\n7,8,?:9,10,?:down\n";
-  const Dataset d = parse_sequences(text, "c.ts", SequenceFormat::kAuto);
+  const Dataset d = parse_sequences(text, "c.ts");
   ASSERT_EQ(d.sequences.size(), 2u);
   EXPECT_EQ(d.sequences.dim(), 2u);
   EXPECT_EQ(d.labels, (std::vector<std::string>{"up", "down"}));
@@ -51,25 +55,25 @@ TEST(Readers, TsIsMultivariateStepMajorWithVariableLengths) {
 }
 
 TEST(Readers, ErrorsNameFileLineAndColumn) {
-  EXPECT_EQ(error_of([] { parse_sequences("1\t0.5\n2\t0.5\tabc\t1\n", "d.tsv", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("1\t0.5\n2\t0.5\tabc\t1\n", "d.tsv"); }),
             "d.tsv:2:7: expected a number or NaN in field 3, found 'abc'");
-  EXPECT_EQ(error_of([] { parse_sequences("1\t0.5\tNaN\t0.25\n", "d.tsv", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("1\t0.5\tNaN\t0.25\n", "d.tsv"); }),
             "d.tsv:1:7: missing value (NaN) inside the series in field 3, followed by a number in "
             "field 4; only trailing NaN padding may mark a shorter series (interpolate missing "
-            "values, or cut the series)");
-  EXPECT_EQ(error_of([] { parse_sequences("1\t1\n7\tNaN\tNaN\n", "d.tsv", SequenceFormat::kAuto); }),
+            "values, e.g. with --missing interpolate, or cut the series)");
+  EXPECT_EQ(error_of([] { parse_sequences("1\t1\n7\tNaN\tNaN\n", "d.tsv"); }),
             "d.tsv:2: the series is empty (a label and no values)");
-  EXPECT_EQ(error_of([] { parse_sequences("1,1e999\n", "d.csv", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("1,1e999\n", "d.csv"); }),
             "d.csv:1:3: expected a finite number or NaN in field 2, found '1e999'");
-  EXPECT_EQ(error_of([] { parse_sequences("@data\n1,2:3,x\n", "e.ts", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("@data\n1,2:3,x\n", "e.ts"); }),
             "e.ts:2:7: expected a number or NaN in channel 2, value 2, found 'x'");
-  EXPECT_EQ(error_of([] { parse_sequences("@classLabel true a b\n@data\n1,2:3,4:a\n1,2:3,4:5,6:b\n", "e.ts", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("@classLabel true a b\n@data\n1,2:3,4:a\n1,2:3,4:5,6:b\n", "e.ts"); }),
             "e.ts:4: this case has 3 channels but the case on line 3 has 2; every case must have "
             "the same number of channels");
-  EXPECT_EQ(error_of([] { parse_sequences("@classLabel true a\n@data\n1,2:3:a\n", "e.ts", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("@classLabel true a\n@data\n1,2:3:a\n", "e.ts"); }),
             "e.ts:3:5: channel 2 has 1 values but channel 1 has 2; every channel of a case must have "
             "the same length");
-  EXPECT_EQ(error_of([] { parse_sequences("", "f.csv", SequenceFormat::kAuto); }),
+  EXPECT_EQ(error_of([] { parse_sequences("", "f.csv"); }),
             "f.csv: no series found (the file is empty)");
   EXPECT_EQ(error_of([] { read_sequences("/no/such/file.tsv"); }),
             "/no/such/file.tsv: cannot open for reading (missing file or no permission)");

@@ -14,6 +14,7 @@ class Error : public std::runtime_error {
     kParameter,  // a parameter outside its allowed range, an unknown name
     kIo,         // a file that cannot be opened, read or written
     kNumeric,    // a value that overflowed or became NaN
+    kInterrupted,  // stopped on request (Ctrl-C); see stop.hpp
   };
   Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }

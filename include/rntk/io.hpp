@@ -37,13 +37,14 @@ struct Dataset {
 
 struct ReadOptions {
   SequenceFormat format = SequenceFormat::kAuto;
-  bool label_first = false;  // CSV only: the first field of each line is a label
+  bool label_first = false;          // CSV only: the first field of each line is a label
+  bool interpolate_missing = false;  // fill missing values inside a series linearly (else: error)
 };
 
 Dataset read_sequences(const std::string& path, const ReadOptions& options = {});
-// The same from text already in memory; `name` stands for the file in messages.
-Dataset parse_sequences(const std::string& text, const std::string& name, SequenceFormat format,
-                        bool label_first = false);
+// The same from text already in memory; `name` stands for the file (and its extension) in messages.
+Dataset parse_sequences(const std::string& text, const std::string& name,
+                        const ReadOptions& options = {});
 
 SequenceFormat sequence_format_from_path(const std::string& path);
 MatrixFormat matrix_format_from_path(const std::string& path);

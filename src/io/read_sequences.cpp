@@ -26,13 +26,14 @@ std::string lower(std::string_view s) {
 }
 
 // The values of one series (or one channel) from its fields: trailing missing values are padding
-// and are dropped; a missing value followed by a number is an error. Messages call field f
-// `unit + (f + 1)`: "field 3" in a .tsv line, "channel 2, value 3" in a .ts case.
+// and are dropped. A missing value followed by a number is an error, unless `interpolate`: then it
+// is filled linearly between its neighbours (leading ones take the first value). Messages call
+// field f `unit + (f + 1)`: "field 3" in a .tsv line, "channel 2, value 3" in a .ts case.
 std::vector<double> series_values(const std::vector<Field>& fields, std::size_t first,
                                   const std::string& name, std::size_t line,
-                                  const std::string& unit) {
+                                  const std::string& unit, bool interpolate) {
   std::vector<double> values;
-  std::size_t first_missing = 0;  // index + 1 of the first missing field, 0 if none yet
+  std::size_t first_missing = 0;  // index + 1 of the first missing field of the current gap
   for (std::size_t f = first; f < fields.size(); ++f) {
     double v = 0.0;
     const Value kind = text::parse_value(fields[f].text, v);
@@ -43,14 +44,23 @@ std::vector<double> series_values(const std::vector<Field>& fields, std::size_t 
     if (kind != Value::kNumber) {
       throw input_error(text::bad_value_message(name, line, fields[f], unit + std::to_string(f + 1), kind));
     }
-    if (first_missing) {
+    if (first_missing && !interpolate) {
       const Field& gap = fields[first_missing - 1];
       throw input_error(text::location(name, line, gap.column) + "missing value (" +
                         (gap.text.empty() ? std::string("empty field") : std::string(gap.text)) +
                         ") inside the series in " + unit + std::to_string(first_missing) +
                         ", followed by a number in " + unit + std::to_string(f + 1) +
                         "; only trailing NaN padding may mark a shorter series (interpolate "
-                        "missing values, or cut the series)");
+                        "missing values, e.g. with --missing interpolate, or cut the series)");
+    }
+    if (first_missing) {
+      // Fill the gap of (f + 1 - first_missing) values between values.back() and v.
+      const std::size_t gap = f + 1 - first_missing;
+      const double left = values.empty() ? v : values.back();
+      for (std::size_t k = 1; k <= gap; ++k) {
+        values.push_back(left + (v - left) * static_cast<double>(k) / static_cast<double>(gap + 1));
+      }
+      first_missing = 0;
     }
     values.push_back(v);
   }
@@ -62,7 +72,8 @@ void fail_if_empty(const Dataset& d, const std::string& name) {
 }
 
 // UCR .tsv (label_first) and plain CSV.
-Dataset parse_delimited(const std::string& content, const std::string& name, bool label_first) {
+Dataset parse_delimited(const std::string& content, const std::string& name, bool label_first,
+                        bool interpolate) {
   Dataset d;
   d.source = name;
   const std::vector<std::string_view> all = text::lines(content);
@@ -77,7 +88,7 @@ Dataset parse_delimited(const std::string& content, const std::string& name, boo
       }
       d.labels.emplace_back(fields[0].text);
     }
-    const std::vector<double> values = series_values(fields, label_first ? 1 : 0, name, line, "field ");
+    const std::vector<double> values = series_values(fields, label_first ? 1 : 0, name, line, "field ", interpolate);
     if (values.empty()) {
       throw input_error(text::location(name, line) + "the series is empty (" +
                         (label_first ? "a label and no values" : "no values") + ")");
@@ -89,7 +100,7 @@ Dataset parse_delimited(const std::string& content, const std::string& name, boo
 }
 
 // sktime / UEA .ts.
-Dataset parse_ts(const std::string& content, const std::string& name) {
+Dataset parse_ts(const std::string& content, const std::string& name, bool interpolate) {
   Dataset d;
   d.source = name;
   bool in_data = false;
@@ -157,7 +168,7 @@ Dataset parse_ts(const std::string& content, const std::string& name) {
     std::size_t length = 0;
     for (std::size_t c = 0; c < dims; ++c) {
       const std::vector<Field> fields = text::split(channels[c].text, ",", channels[c].column);
-      const std::vector<double> values = series_values(fields, 0, name, line, "channel " + std::to_string(c + 1) + ", value ");
+      const std::vector<double> values = series_values(fields, 0, name, line, "channel " + std::to_string(c + 1) + ", value ", interpolate);
       if (values.empty()) {
         throw input_error(text::location(name, line, channels[c].column) + "channel " +
                           std::to_string(c + 1) + " of this case is empty");
@@ -198,27 +209,27 @@ MatrixFormat matrix_format_from_path(const std::string& path) {
                                ".tsv, .txt, .libsvm or .svm (or give --format)");
 }
 
-Dataset parse_sequences(const std::string& content, const std::string& name, SequenceFormat format,
-                        bool label_first) {
-  switch (format == SequenceFormat::kAuto ? sequence_format_from_path(name) : format) {
+Dataset parse_sequences(const std::string& content, const std::string& name,
+                        const ReadOptions& options) {
+  const bool fill = options.interpolate_missing;
+  switch (options.format == SequenceFormat::kAuto ? sequence_format_from_path(name) : options.format) {
     case SequenceFormat::kUcrTsv:
-      return parse_delimited(content, name, true);
+      return parse_delimited(content, name, true, fill);
     case SequenceFormat::kTs:
-      return parse_ts(content, name);
+      return parse_ts(content, name, fill);
     default:
-      return parse_delimited(content, name, label_first);
+      return parse_delimited(content, name, options.label_first, fill);
   }
 }
 
 Dataset read_sequences(const std::string& path, const ReadOptions& options) {
-  const SequenceFormat format =
-      options.format == SequenceFormat::kAuto ? sequence_format_from_path(path) : options.format;
+  if (options.format == SequenceFormat::kAuto) sequence_format_from_path(path);  // fail before I/O
   std::ifstream in(path, std::ios::binary);
   if (!in) throw io_error(path + ": cannot open for reading (missing file or no permission)");
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad()) throw io_error(path + ": read error");
-  return parse_sequences(content.str(), path, format, options.label_first);
+  return parse_sequences(content.str(), path, options);
 }
 
 }  // namespace rntk
