@@ -19,21 +19,12 @@ struct GramCommand {
   std::string out_path;
   std::string kernel = "ntk";
   std::string format = "auto";
-  std::string input_format = "auto";
-  bool csv_labels = false;
-  std::string missing = "error";
+  InputOptions input;
   bool quiet = false;
   ParamOptions params;
 
   void run() const;
 };
-
-SequenceFormat parse_input_format(const std::string& name) {
-  if (name == "tsv") return SequenceFormat::kUcrTsv;
-  if (name == "ts") return SequenceFormat::kTs;
-  if (name == "csv") return SequenceFormat::kCsv;
-  return SequenceFormat::kAuto;
-}
 
 // "K.npy" -> "K.ntk.npy": the file of one kernel when both are written.
 std::string kernel_path(const std::string& path, const std::string& kernel) {
@@ -69,10 +60,9 @@ void GramCommand::run() const {
     if (want_nngp) nngp_file = std::make_unique<AtomicFile>(both ? kernel_path(out_path, "nngp") : out_path);
   }
 
-  const ReadOptions read{parse_input_format(input_format), csv_labels, missing == "interpolate"};
-  const Dataset rows = read_sequences(rows_path, read);
+  const Dataset rows = input.read(rows_path);
   std::optional<Dataset> cols;
-  if (!cols_path.empty()) cols = read_sequences(cols_path, read);
+  if (!cols_path.empty()) cols = input.read(cols_path);
 
   const auto start = std::chrono::steady_clock::now();
   const GramResult k = cols ? gram(rows.sequences.view(), cols->sequences.view(), settings, {want_ntk, want_nngp})
@@ -121,13 +111,7 @@ void add_gram_command(CLI::App& app, int& status) {
                   "output format: npy (NumPy), tsv, libsvm (precomputed kernel: label 0:i 1:K(i,1) "
                   "...; rows are X, labels from X) (default: from the extension)")
       ->check(CLI::IsMember({"auto", "npy", "tsv", "libsvm"}));
-  sub->add_option("--input-format", command->input_format, "input format (default: from the extension)")
-      ->check(CLI::IsMember({"auto", "tsv", "ts", "csv"}));
-  sub->add_flag("--csv-labels", command->csv_labels, "CSV input has a class label in its first field");
-  sub->add_option("--missing", command->missing,
-                  "missing values (NaN, '?') inside a series: error, or interpolate linearly "
-                  "(default error; trailing ones are always padding)")
-      ->check(CLI::IsMember({"error", "interpolate"}));
+  command->input.add_to(*sub);
   sub->add_flag("-q,--quiet", command->quiet, "no summary on stderr");
   command->params.add_to(*sub, {ParamSpec::Group::kKernel, ParamSpec::Group::kEngine});
   sub->callback([command, &status] { status = run_reporting_errors([&] { command->run(); }); });

@@ -9,5 +9,7 @@ namespace rntk::cli {
 void add_gram_command(CLI::App& app, int& status);
 void add_demo_command(CLI::App& app, int& status);
 void add_params_command(CLI::App& app, int& status);
+void add_classify_commands(CLI::App& app, int& status);  // classify, fit, predict
+void add_ucr_command(CLI::App& app, int& status);
 
 }  // namespace rntk::cli

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 #include "rntk/version.hpp"
 
 int main(int argc, char** argv) {
@@ -14,9 +15,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int status = 0;
   rntk::cli::add_gram_command(app, status);
+  rntk::cli::add_classify_commands(app, status);
+  rntk::cli::add_ucr_command(app, status);
   rntk::cli::add_demo_command(app, status);
   rntk::cli::add_params_command(app, status);
   app.footer(rntk::cli::params_help());  // after the subcommands, which would inherit it
+  rntk::cli::install_stop_handlers();
   CLI11_PARSE(app, argc, argv);
   return status;
 }

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -44,6 +45,86 @@ Settings ParamOptions::settings() const {
   return settings;
 }
 
+std::vector<std::pair<std::string, std::string>> ParamOptions::given() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, option] : options_) {
+    if (option->count() > 0) out.emplace_back(name, text_.at(name));
+  }
+  return out;
+}
+
+bool ParamOptions::given(const std::string& name) const {
+  for (const auto& [n, option] : options_) {
+    if (n == name) return option->count() > 0;
+  }
+  return false;
+}
+
+void GridOptions::add_to(CLI::App& app, bool with_method) {
+  if (with_method) {
+    std::string methods;
+    for (const std::string& m : method_names()) methods += (methods.empty() ? "" : ", ") + m;
+    app.add_option("--method", method, "default grid to search (default rntk): " + methods);
+  }
+  app.add_option("--grid", grid_text,
+                 "the grid instead of the method's default: \"name = v1, v2; name = ...\" (with "
+                 "--grid-file, these axes replace the file's)");
+  app.add_option("--grid-file", grid_file,
+                 "the grid instead of the method's default, from a file: one axis per line")
+      ->type_name("FILE");
+  params.add_to(app, {ParamSpec::Group::kKernel, ParamSpec::Group::kModel, ParamSpec::Group::kEngine});
+}
+
+Grid GridOptions::grid(const std::string& name) const {
+  // A grid from the file and --grid replaces the method's default grid; without either, the default.
+  Grid g = grid_file.empty() && grid_text.empty() ? default_grid(name) : Grid{};
+  if (!grid_file.empty()) {
+    std::ifstream in(grid_file);
+    if (!in) throw io_error(grid_file + ": cannot open for reading (missing file or no permission)");
+    std::stringstream text;
+    text << in.rdbuf();
+    g = merge_grids(g, parse_grid(text.str(), grid_file));
+  }
+  if (!grid_text.empty()) g = merge_grids(g, parse_grid(grid_text, "--grid"));
+  Grid fixed;
+  for (const auto& [param, value] : params.given()) fixed.axes.push_back({param, {value}});
+  return merge_grids(g, fixed);
+}
+
+std::vector<Settings> GridOptions::points(const std::string& name) const {
+  const std::vector<Settings> p = grid(name).points(params.settings());
+  if (p.empty()) throw parameter_error("the model-selection grid is empty");
+  return p;
+}
+
+void InputOptions::add_to(CLI::App& app) {
+  app.add_option("--input-format", format, "input format (default: from the extension)")
+      ->check(CLI::IsMember({"auto", "tsv", "ts", "csv"}));
+  app.add_flag("--csv-labels", csv_labels, "CSV input has a class label in its first field");
+  app.add_option("--missing", missing,
+                 "missing values (NaN, '?') inside a series: error, or interpolate linearly "
+                 "(default error; trailing ones are always padding)")
+      ->check(CLI::IsMember({"error", "interpolate"}));
+}
+
+Dataset InputOptions::read(const std::string& path) const {
+  const SequenceFormat f = format == "tsv"   ? SequenceFormat::kUcrTsv
+                           : format == "ts"  ? SequenceFormat::kTs
+                           : format == "csv" ? SequenceFormat::kCsv
+                                             : SequenceFormat::kAuto;
+  return read_sequences(path, {f, csv_labels, missing == "interpolate"});
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
 std::string params_help() {
   std::ostringstream os;
   os << "Parameters (every command that computes a kernel takes them):\n";
@@ -62,6 +143,10 @@ int run_reporting_errors(const std::function<void()>& body) {
     body();
     return 0;
   } catch (const Error& e) {
+    if (e.kind() == Error::Kind::kInterrupted) {
+      std::cerr << "rntk: interrupted; no output was written\n";
+      return 130;
+    }
     std::cerr << "rntk: error: " << e.what() << "\n";
     return e.kind() == Error::Kind::kParameter ? 2 : 1;
   } catch (const std::bad_alloc&) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "rntk/error.hpp"
@@ -13,51 +14,91 @@ namespace {
 using Type = ParamSpec::Type;
 using Group = ParamSpec::Group;
 
+// Reads and writes one member of Settings as a double (enums by index, bools as 0 and 1).
+#define RNTK_MEMBER(member, type)                                      \
+  [](const Settings& s) { return static_cast<double>(s.member); }, \
+  [](Settings& s, double v) { s.member = static_cast<type>(v); }
+
 // The single definition of every parameter. Order is the order of --help and of the docs. Defaults
 // are the member initialisers of Settings, read back below, so they are written down only once.
 std::vector<ParamSpec> make_specs() {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
   std::vector<ParamSpec> specs{
       {"sigma_w", "sw", Group::kKernel, Type::kReal, 0, 0.0, 100.0, {},
-       "recurrent weight scale sigma_w; sqrt(2) weights all time steps about equally for ReLU, "
-       "smaller forgets old steps, larger lets early steps dominate",
-       [](const Settings& s) { return s.kernel.sigma_w; },
-       [](Settings& s, double v) { s.kernel.sigma_w = v; }},
+       "recurrent weight scale sigma_w (for mlp kernels: the weight scale); sqrt(2) weights all "
+       "time steps about equally for ReLU, smaller forgets old steps, larger lets early steps "
+       "dominate",
+       RNTK_MEMBER(kernel.sigma_w, double)},
       {"sigma_u", "su", Group::kKernel, Type::kReal, 0, 0.0, 1000.0, {},
        "input weight scale sigma_u (the input term is sigma_u^2 <x_t, x'_t'> / m)",
-       [](const Settings& s) { return s.kernel.sigma_u; },
-       [](Settings& s, double v) { s.kernel.sigma_u = v; }},
-      {"sigma_b", "sb", Group::kKernel, Type::kReal, 0, 0.0, 1000.0, {},
-       "bias scale sigma_b",
-       [](const Settings& s) { return s.kernel.sigma_b; },
-       [](Settings& s, double v) { s.kernel.sigma_b = v; }},
+       RNTK_MEMBER(kernel.sigma_u, double)},
+      {"sigma_b", "sb", Group::kKernel, Type::kReal, 0, 0.0, 1000.0, {}, "bias scale sigma_b",
+       RNTK_MEMBER(kernel.sigma_b, double)},
       {"sigma_h", "sh", Group::kKernel, Type::kReal, 0, 0.0, 1000.0, {},
        "initial hidden state scale sigma_h (h_0 ~ N(0, sigma_h^2), independent per sequence)",
-       [](const Settings& s) { return s.kernel.sigma_h; },
-       [](Settings& s, double v) { s.kernel.sigma_h = v; }},
+       RNTK_MEMBER(kernel.sigma_h, double)},
       {"sigma_v", "sv", Group::kKernel, Type::kReal, 0, 0.0, 1000.0, {},
        "readout scale sigma_v (multiplies both kernels by sigma_v^2)",
-       [](const Settings& s) { return s.kernel.sigma_v; },
-       [](Settings& s, double v) { s.kernel.sigma_v = v; }},
-      {"layers", "L", Group::kKernel, Type::kInteger, 0, 1, 64, {},
-       "number of recurrent layers L",
-       [](const Settings& s) { return static_cast<double>(s.kernel.layers); },
-       [](Settings& s, double v) { s.kernel.layers = static_cast<int>(v); }},
+       RNTK_MEMBER(kernel.sigma_v, double)},
+      {"layers", "L", Group::kKernel, Type::kInteger, 0, 1, 1000, {},
+       "number of layers L (recurrent, or hidden layers of the mlp kernels)",
+       RNTK_MEMBER(kernel.layers, int)},
       {"activation", "", Group::kKernel, Type::kChoice, 0, 0, 1, {"relu", "erf"},
-       "activation phi; closed-form dual activations",
-       [](const Settings& s) { return static_cast<double>(s.kernel.activation); },
-       [](Settings& s, double v) { s.kernel.activation = static_cast<Activation>(v); }},
+       "activation phi; closed-form dual activations", RNTK_MEMBER(kernel.activation, Activation)},
+
+      {"kernel", "", Group::kModel, Type::kChoice, 0, 0, 6,
+       {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear"},
+       "kernel of the model: the recurrent NTK (the RNTK) or NNGP, or a baseline on the "
+       "flattened series: the NTK / NNGP of a fully connected net, Gaussian RBF, polynomial, linear",
+       RNTK_MEMBER(model.kernel, KernelType)},
+      {"gamma", "", Group::kModel, Type::kReal, 0, 0.0, kInf, {},
+       "rbf exp(-g |x - y|^2) and poly (g <x, y> + coef0)^degree with g = gamma / (length * "
+       "channels)",
+       RNTK_MEMBER(model.gamma, double)},
+      {"degree", "", Group::kModel, Type::kInteger, 0, 1, 20, {}, "poly kernel degree",
+       RNTK_MEMBER(model.degree, int)},
+      {"coef0", "", Group::kModel, Type::kReal, 0, 0.0, kInf, {}, "poly kernel offset",
+       RNTK_MEMBER(model.coef0, double)},
+      {"cosine", "", Group::kModel, Type::kBool, 0, 0, 1, {},
+       "unit-diagonal (cosine) normalisation of the Gram matrix, K(x,y) / sqrt(K(x,x) K(y,y))",
+       RNTK_MEMBER(model.cosine, bool)},
+      {"z_normalise", "", Group::kModel, Type::kBool, 0, 0, 1, {},
+       "z-normalise each series and channel (mean 0, standard deviation 1) before the kernel",
+       RNTK_MEMBER(model.z_normalise, bool)},
+      {"pad", "", Group::kModel, Type::kBool, 0, 0, 1, {},
+       "baseline kernels on series of different lengths: pad shorter ones with zeros at the end and "
+       "cut longer ones to the longest training length (else an error)",
+       RNTK_MEMBER(model.pad, bool)},
+      {"learner", "", Group::kModel, Type::kChoice, 0, 0, 1, {"svm", "ridge"},
+       "svm: C-SVM (libsvm, one-vs-one); ridge: kernel ridge regression (classification: one-hot "
+       "targets, argmax)",
+       RNTK_MEMBER(model.learner, Learner)},
+      {"C", "", Group::kModel, Type::kReal, 0, 1e-12, 1e12, {}, "SVM cost C",
+       RNTK_MEMBER(model.C, double)},
+      {"lambda", "", Group::kModel, Type::kReal, 0, 1e-15, 1e12, {},
+       "kernel ridge regulariser: solves (K + lambda trace(K)/n I) a = y",
+       RNTK_MEMBER(model.lambda, double)},
+      {"task", "", Group::kModel, Type::kChoice, 0, 0, 1, {"classification", "regression"},
+       "classification (labels are classes) or regression (labels are numbers; ridge only)",
+       RNTK_MEMBER(model.task, Task)},
+      {"folds", "", Group::kModel, Type::kInteger, 0, 2, 100, {},
+       "cross-validation folds for model selection (stratified for classification)",
+       RNTK_MEMBER(model.folds, int)},
+      {"seed", "", Group::kModel, Type::kInteger, 0, 0, 2147483647, {},
+       "seed of the cross-validation fold assignment", RNTK_MEMBER(model.seed, int)},
+
       {"threads", "", Group::kEngine, Type::kInteger, 0, 0, 1024, {},
        "worker threads; 0 uses every hardware thread. Never changes the result",
-       [](const Settings& s) { return static_cast<double>(s.engine.threads); },
-       [](Settings& s, double v) { s.engine.threads = static_cast<int>(v); }},
+       RNTK_MEMBER(engine.threads, int)},
       {"tile_size", "", Group::kEngine, Type::kInteger, 0, 1, 4096, {},
        "rows and columns of the Gram matrix per tile (the unit of work). Never changes the result",
-       [](const Settings& s) { return static_cast<double>(s.engine.tile_size); },
-       [](Settings& s, double v) { s.engine.tile_size = static_cast<int>(v); }},
+       RNTK_MEMBER(engine.tile_size, int)},
   };
   for (ParamSpec& s : specs) s.default_value = s.get(Settings{});
   return specs;
 }
+
+#undef RNTK_MEMBER
 
 std::string normalise_name(std::string_view name) {
   std::string n(name);
@@ -92,6 +133,7 @@ const ParamSpec& param_spec(std::string_view name) {
 }
 
 std::string ParamSpec::range_text() const {
+  if (type == Type::kBool) return "true|false";
   if (type == Type::kChoice) {
     std::string r;
     for (const std::string& c : choices) r += (r.empty() ? "" : "|") + c;
@@ -101,21 +143,30 @@ std::string ParamSpec::range_text() const {
 }
 
 std::string ParamSpec::format(double value) const {
+  if (type == Type::kBool) return value != 0.0 ? "true" : "false";
   if (type == Type::kChoice) return choices.at(static_cast<std::size_t>(value));
   return shortest_text(value);
 }
 
 void ParamSpec::check(double value) const {
-  const bool integral = type != Type::kReal;
-  if (!std::isfinite(value) || value < min_value || value > max_value ||
-      (integral && value != std::floor(value))) {
+  const bool whole = std::isfinite(value) && value == std::floor(value);
+  if (value >= min_value && value <= max_value && (type == Type::kReal || whole)) return;
+  if (type == Type::kChoice || type == Type::kBool) {
     throw parameter_error("parameter " + name + " = " + shortest_text(value) +
-                          " is out of range: allowed " + (integral ? "integers in " : "") +
-                          range_text());
+                          " is not allowed: choose one of " + range_text());
   }
+  throw parameter_error("parameter " + name + " = " + shortest_text(value) +
+                        " is out of range: allowed " + (type == Type::kInteger ? "integers in " : "") +
+                        range_text());
 }
 
 double ParamSpec::parse(std::string_view text) const {
+  if (type == Type::kBool) {
+    if (text == "true" || text == "on" || text == "yes" || text == "1") return 1.0;
+    if (text == "false" || text == "off" || text == "no" || text == "0") return 0.0;
+    throw parameter_error("parameter " + name + " = '" + std::string(text) +
+                          "' is not allowed: choose true or false");
+  }
   if (type == Type::kChoice) {
     for (std::size_t i = 0; i < choices.size(); ++i) {
       if (choices[i] == text) return static_cast<double>(i);
@@ -149,10 +200,19 @@ void validate(const Settings& settings) {
   for (const ParamSpec& s : param_specs()) s.check(s.get(settings));
 }
 
-void validate(const KernelParams& params) { validate(Settings{params, EngineOptions{}}); }
+void validate(const KernelParams& params) {
+  Settings settings;
+  settings.kernel = params;
+  validate(settings);
+}
 
 const char* activation_name(Activation a) {
   return a == Activation::kRelu ? "relu" : "erf";
+}
+
+const char* kernel_name(KernelType k) {
+  static const char* const names[] = {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear"};
+  return names[static_cast<int>(k)];
 }
 
 std::string params_markdown() {

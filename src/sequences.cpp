@@ -60,6 +60,15 @@ void SequenceSetView::validate(const char* what) const {
   }
 }
 
+SequenceSet subset(SequenceSetView x, const std::vector<std::size_t>& indices) {
+  SequenceSet out(x.dim());
+  for (std::size_t i : indices) {
+    const SequenceView s = x[i];
+    out.append(std::span<const double>(s.data(), s.length() * s.dim()));
+  }
+  return out;
+}
+
 void SequenceSet::append(std::span<const double> values) {
   if (values.size() % dim_ != 0) {
     throw input_error("a sequence of " + std::to_string(values.size()) +

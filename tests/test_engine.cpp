@@ -37,7 +37,7 @@ TEST_P(AgainstReference, SymmetricAndCrossGramsMatchTheFullGrid) {
                                    x.view().length(2) * 3));  // sequence 9 duplicates sequence 2
   const SequenceSet y = random_set(5, 3, 1, 12, 12);
   const ReferenceKernel reference(p);
-  const Settings settings{p, {2, 4}};
+  const Settings settings{p, {}, {2, 4}};
 
   const GramResult kxx = gram(x.view(), settings);
   const GramResult kxy = gram(x.view(), y.view(), settings);
@@ -79,7 +79,7 @@ TEST(Engine, GramMatricesArePositiveSemidefinite) {
   const SequenceSet x = random_set(60, 2, 3, 40, 5);
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
     for (int L : {1, 2, 3}) {
-      const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.2, 0.3, 1.0, L, a}, {}});
+      const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.2, 0.3, 1.0, L, a}, {}, {}});
       for (const Matrix* m : {&k.ntk, &k.nngp}) {
         EXPECT_GE(testing::smallest_eigenvalue(*m), -1e-9 * testing::trace(*m))
             << activation_name(a) << " L=" << L;
@@ -96,7 +96,7 @@ bool bitwise_equal(const Matrix& a, const Matrix& b) {
 TEST(Engine, CrossGramWithItselfEqualsSymmetricGramBitwise) {
   const SequenceSet x = random_set(37, 2, 1, 30, 6);
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
-    const Settings s{{1.3, 1.0, 0.1, 0.5, 1.0, 2, a}, {2, 8}};
+    const Settings s{{1.3, 1.0, 0.1, 0.5, 1.0, 2, a}, {}, {2, 8}};
     const GramResult sym = gram(x.view(), s);
     const GramResult cross = gram(x.view(), x.view(), s);
     EXPECT_TRUE(bitwise_equal(sym.ntk, cross.ntk));
@@ -108,13 +108,13 @@ TEST(Engine, ResultIsBitwiseIndependentOfThreadsAndTileSize) {
   const SequenceSet x = random_set(45, 3, 1, 50, 7);
   const SequenceSet y = random_set(20, 3, 1, 50, 8);
   const KernelParams p{1.5, 1.0, 0.1, 0.2, 1.0, 2, Activation::kRelu};
-  const GramResult base_sym = gram(x.view(), Settings{p, {1, 64}});
-  const GramResult base_cross = gram(x.view(), y.view(), Settings{p, {1, 64}});
+  const GramResult base_sym = gram(x.view(), Settings{p, {}, {1, 64}});
+  const GramResult base_cross = gram(x.view(), y.view(), Settings{p, {}, {1, 64}});
   for (const EngineOptions e : {EngineOptions{2, 64}, EngineOptions{2, 1}, EngineOptions{2, 7},
                                 EngineOptions{1, 16}, EngineOptions{3, 1000}}) {
     SCOPED_TRACE("threads " + std::to_string(e.threads) + " tile " + std::to_string(e.tile_size));
-    const GramResult sym = gram(x.view(), Settings{p, e});
-    const GramResult cross = gram(x.view(), y.view(), Settings{p, e});
+    const GramResult sym = gram(x.view(), Settings{p, {}, e});
+    const GramResult cross = gram(x.view(), y.view(), Settings{p, {}, e});
     EXPECT_TRUE(bitwise_equal(sym.ntk, base_sym.ntk));
     EXPECT_TRUE(bitwise_equal(sym.nngp, base_sym.nngp));
     EXPECT_TRUE(bitwise_equal(cross.ntk, base_cross.ntk));
@@ -154,7 +154,7 @@ TEST(Engine, ZeroInputsWithoutBiasGiveZeroKernelsNotNaN) {
   x.append(std::vector<double>(6, 0.0));   // 3 zero steps
   x.append(std::vector<double>{1.0, -1.0, 0.5, 0.5});
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
-    const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.0, 0.0, 1.0, 2, a}, {}});
+    const GramResult k = gram(x.view(), Settings{{1.4, 1.0, 0.0, 0.0, 1.0, 2, a}, {}, {}});
     for (std::size_t i = 0; i < 3; ++i) {
       for (std::size_t j = 0; j < 3; ++j) {
         EXPECT_TRUE(std::isfinite(k.ntk(i, j)) && std::isfinite(k.nngp(i, j))) << i << "," << j;
@@ -172,7 +172,7 @@ TEST(Engine, OverflowIsAnErrorNamingSigmaW) {
   x.append(std::vector<double>(800, 1.0));
   x.append(std::vector<double>(700, -1.0));
   try {
-    gram(x.view(), Settings{{4.0, 1.0, 0.1, 0.0, 1.0, 1, Activation::kRelu}, {}});
+    gram(x.view(), Settings{{4.0, 1.0, 0.1, 0.0, 1.0, 1, Activation::kRelu}, {}, {}});
     FAIL() << "expected an overflow error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), Error::Kind::kNumeric);

@@ -58,7 +58,7 @@ Errors convergence_error(const KernelParams& p, std::size_t width) {
     const SequenceSet one = random_set(1, 2, T, T, 100 + T);
     x.append(one.values());
   }
-  const GramResult exact = gram(x.view(), Settings{p, {}});
+  const GramResult exact = gram(x.view(), Settings{p, {}, {}});
   const EmpiricalKernels emp = mean_empirical_kernels(p, x.view(), x.view(), width, 12, 1, 0);
   return {relative_frobenius_error(emp.ntk, exact.ntk), relative_frobenius_error(emp.nngp, exact.nngp)};
 }

@@ -22,7 +22,7 @@ TEST(SpecVectors, LastStateNtkAndNngp) {
   const SequenceSet x = spec_inputs();
   for (const auto& c : spec_cases()) {
     SCOPED_TRACE(std::string(activation_name(c.activation)) + " L=" + std::to_string(c.layers));
-    const GramResult k = gram(x.view(), Settings{c.params(), {}});
+    const GramResult k = gram(x.view(), Settings{c.params(), {}, {}});
     expect_relative(k.ntk, c.ntk_last, 1e-10);
     expect_relative(k.nngp, c.nngp_last, 1e-10);
   }

@@ -22,6 +22,31 @@ struct KernelParams {
   Activation activation = Activation::kRelu;
 };
 
+// Which kernel a model uses: the recurrent NTK (the RNTK) or NNGP, or one of the baselines of the
+// RNTK paper's comparison on the flattened series: the NTK / NNGP of a fully connected network
+// (the "NTK" baseline; sigma_w is its weight scale), Gaussian RBF, polynomial, linear.
+enum class KernelType { kNtk, kNngp, kMlpNtk, kMlpNngp, kRbf, kPolynomial, kLinear };
+enum class Learner { kSvm, kRidge };
+enum class Task { kClassification, kRegression };
+
+// Everything about a model except the network: kernel choice, baseline kernel parameters,
+// preprocessing, the learner and its model selection.
+struct ModelParams {
+  KernelType kernel = KernelType::kNtk;
+  double gamma = 1.0;       // RBF / polynomial scale, in units of 1 / (length * channels)
+  int degree = 3;           // polynomial degree
+  double coef0 = 1.0;       // polynomial offset
+  bool cosine = true;       // unit-diagonal (cosine) normalisation of the Gram matrix
+  bool z_normalise = true;  // z-normalise each series and channel before the kernel
+  bool pad = false;         // baselines: zero-pad shorter series instead of refusing them
+  Learner learner = Learner::kSvm;
+  double C = 1.0;           // SVM cost
+  double lambda = 1e-3;     // kernel ridge regulariser, relative to trace(K) / n
+  Task task = Task::kClassification;
+  int folds = 5;            // cross-validation folds
+  int seed = 0;             // seed of the fold assignment
+};
+
 // How the Gram matrix is computed; never changes a result, only how fast it comes.
 struct EngineOptions {
   int threads = 0;      // 0: all hardware threads
@@ -30,17 +55,18 @@ struct EngineOptions {
 
 struct Settings {
   KernelParams kernel;
+  ModelParams model;
   EngineOptions engine;
 };
 
 struct ParamSpec {
-  enum class Type { kReal, kInteger, kChoice };
-  enum class Group { kKernel, kEngine };
+  enum class Type { kReal, kInteger, kChoice, kBool };
+  enum class Group { kKernel, kModel, kEngine };
   std::string name;       // canonical: Python keyword, JSON key, docs
   std::string alias;      // short CLI flag (--sw), empty if none
   Group group;
   Type type;
-  double default_value;   // for kChoice: index into choices
+  double default_value;   // kChoice: index into choices; kBool: 0 or 1
   double min_value;       // inclusive
   double max_value;       // inclusive
   std::vector<std::string> choices;
@@ -48,7 +74,7 @@ struct ParamSpec {
   double (*get)(const Settings&);
   void (*set)(Settings&, double);
 
-  std::string range_text() const;                  // "[0, 100]" or "relu|erf"
+  std::string range_text() const;                  // "[0, 100]", "relu|erf", "true|false"
   std::string format(double value) const;          // a value as the user writes it
   double parse(std::string_view text) const;       // text -> value; throws naming the parameter
   void check(double value) const;                  // throws naming the parameter and range
@@ -68,6 +94,7 @@ void validate(const Settings& settings);
 void validate(const KernelParams& params);
 
 const char* activation_name(Activation a);
+const char* kernel_name(KernelType k);
 
 // A Markdown table of every parameter (docs/PARAMETERS.md is this output).
 std::string params_markdown();

@@ -87,6 +87,9 @@ class SequenceSet {
   std::size_t dim_;
 };
 
+// The sequences of x at `indices`, in that order, copied.
+SequenceSet subset(SequenceSetView x, const std::vector<std::size_t>& indices);
+
 // A 64-bit hash of a sequence's length and values (equal sequences hash equal, -0.0 as 0.0).
 std::uint64_t fingerprint(SequenceView x);
 

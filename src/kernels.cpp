@@ -1,0 +1,191 @@
+#include "rntk/kernels.hpp"
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <optional>
+
+#include "rntk/error.hpp"
+#include "rntk/gram.hpp"
+#include "rntk/preprocess.hpp"
+#include "rntk/recursion.hpp"
+#include "shortest.hpp"
+
+namespace rntk {
+namespace {
+
+using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The network whose kernels are the MLP kernels, as a recurrent network read on one step: the
+// input weights carry the MLP's weight scale; no recurrence, no initial state.
+KernelParams mlp_network(const KernelParams& p) {
+  return {0.0, p.sigma_w, p.sigma_b, 0.0, p.sigma_v, p.layers, p.activation};
+}
+
+Settings network_settings(const Settings& s) {
+  Settings n = s;
+  if (is_mlp(s.model.kernel)) n.kernel = mlp_network(s.kernel);
+  return n;
+}
+
+bool wants_ntk(KernelType k) { return k == KernelType::kNtk || k == KernelType::kMlpNtk; }
+
+Eigen::Map<const RowMajor> as_eigen(const SequenceSet& flat) {
+  return {flat.values().data(), static_cast<Eigen::Index>(flat.size()),
+          static_cast<Eigen::Index>(flat.dim())};
+}
+
+// The scale of gamma: 1 / (number of values of a flattened series).
+double gamma_of(const Settings& s, const SequenceSet& flat) {
+  return s.model.gamma / static_cast<double>(flat.dim());
+}
+
+// rbf, poly or linear value from an inner product and the two squared norms.
+double baseline_value(const Settings& s, double g, double dot, double norm_x, double norm_y) {
+  switch (s.model.kernel) {
+    case KernelType::kRbf:
+      return std::exp(-g * std::max(0.0, norm_x + norm_y - 2.0 * dot));
+    case KernelType::kPolynomial:
+      return std::pow(g * dot + s.model.coef0, s.model.degree);
+    default:
+      return dot;
+  }
+}
+
+void cosine_normalise(Matrix& k, const std::vector<double>& dx, const std::vector<double>& dy) {
+  for (std::size_t i = 0; i < k.rows(); ++i) {
+    for (std::size_t j = 0; j < k.cols(); ++j) {
+      const double d = dx[i] * dy[j];
+      k(i, j) = d > 0.0 ? k(i, j) / std::sqrt(d) : 0.0;
+    }
+  }
+}
+
+std::vector<double> matrix_diagonal(const Matrix& k) {
+  std::vector<double> d(k.rows());
+  for (std::size_t i = 0; i < k.rows(); ++i) d[i] = k(i, i);
+  return d;
+}
+
+}  // namespace
+
+bool is_recurrent(KernelType k) { return k == KernelType::kNtk || k == KernelType::kNngp; }
+bool is_mlp(KernelType k) { return k == KernelType::kMlpNtk || k == KernelType::kMlpNngp; }
+
+std::vector<std::string> kernel_parameter_names(KernelType k) {
+  if (is_recurrent(k)) return {"sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v", "layers", "activation"};
+  if (is_mlp(k)) return {"sigma_w", "sigma_b", "sigma_v", "layers", "activation"};
+  if (k == KernelType::kRbf) return {"gamma"};
+  if (k == KernelType::kPolynomial) return {"gamma", "degree", "coef0"};
+  return {};
+}
+
+std::string pass_key(const Settings& s) {
+  std::string key = std::string(is_recurrent(s.model.kernel) ? "rnn"
+                                : is_mlp(s.model.kernel)     ? "mlp"
+                                                             : "flat") +
+                    " z_normalise=" + (s.model.z_normalise ? "1" : "0") +
+                    " pad=" + (s.model.pad ? "1" : "0");
+  if (!is_recurrent(s.model.kernel) && !is_mlp(s.model.kernel)) return key;
+  for (const std::string& name : kernel_parameter_names(s.model.kernel)) {
+    key += " " + name + "=" + shortest_text(param_spec(name).get(s));
+  }
+  return key;
+}
+
+std::string kernel_key(const Settings& s) {
+  std::string key = pass_key(s) + " kernel=" + kernel_name(s.model.kernel) +
+                    " cosine=" + (s.model.cosine ? "1" : "0");
+  for (const std::string& name : kernel_parameter_names(s.model.kernel)) {
+    key += " " + name + "=" + shortest_text(param_spec(name).get(s));
+  }
+  return key;
+}
+
+std::vector<double> kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
+  const KernelType k = s.model.kernel;
+  if (is_recurrent(k) || is_mlp(k)) {
+    const Settings n = network_settings(s);
+    const SequenceSet flat = is_mlp(k) ? flatten(x, length, s.model.pad) : SequenceSet();
+    const SequenceSetView input = is_mlp(k) ? flat.view() : x;
+    input.validate("sequence set");
+    const SelfStats stats(input, n.kernel, n.engine.threads);
+    std::vector<double> d(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) d[i] = wants_ntk(k) ? stats.ntk_diagonal(i) : stats.nngp_diagonal(i);
+    return d;
+  }
+  const SequenceSet flat = flatten(x, length, s.model.pad);
+  const double g = gamma_of(s, flat);
+  const Eigen::Map<const RowMajor> f = as_eigen(flat);
+  std::vector<double> d(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double norm = f.row(static_cast<Eigen::Index>(i)).squaredNorm();
+    d[i] = baseline_value(s, g, norm, norm, norm);
+  }
+  return d;
+}
+
+std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, SequenceSetView x,
+                                    const SequenceSetView* y, std::size_t length) {
+  if (settings.empty()) return {};
+  const Settings& first = settings.front();
+  for (const Settings& s : settings) {
+    if (pass_key(s) != pass_key(first)) throw parameter_error("kernel_matrices: settings of different passes");
+  }
+  std::vector<Matrix> out;
+  const KernelType type = first.model.kernel;
+  if (is_recurrent(type) || is_mlp(type)) {
+    const Settings n = network_settings(first);
+    SequenceSet flat_x, flat_y;
+    SequenceSetView vx = x;
+    std::optional<SequenceSetView> vy;
+    if (y) vy = *y;
+    if (is_mlp(type)) {
+      flat_x = flatten(x, length, first.model.pad);
+      vx = flat_x.view();
+      if (y) {
+        flat_y = flatten(*y, length, first.model.pad);
+        vy = flat_y.view();
+      }
+    }
+    KernelSelection wanted{false, false};
+    for (const Settings& s : settings) (wants_ntk(s.model.kernel) ? wanted.ntk : wanted.nngp) = true;
+    const GramResult g = vy ? gram(vx, *vy, n, wanted) : gram(vx, n, wanted);
+    for (const Settings& s : settings) out.push_back(wants_ntk(s.model.kernel) ? g.ntk : g.nngp);
+  } else {
+    const SequenceSet fx = flatten(x, length, first.model.pad);
+    const SequenceSet fy = y ? flatten(*y, length, first.model.pad) : SequenceSet();
+    const Eigen::Map<const RowMajor> mx = as_eigen(fx);
+    const Eigen::Map<const RowMajor> my = y ? as_eigen(fy) : as_eigen(fx);
+    const RowMajor dots = mx * my.transpose();
+    const Eigen::VectorXd nx = mx.rowwise().squaredNorm();
+    const Eigen::VectorXd ny = my.rowwise().squaredNorm();
+    for (const Settings& s : settings) {
+      Matrix k(static_cast<std::size_t>(dots.rows()), static_cast<std::size_t>(dots.cols()));
+      const double g = gamma_of(s, fx);
+      for (Eigen::Index i = 0; i < dots.rows(); ++i) {
+        for (Eigen::Index j = 0; j < dots.cols(); ++j) {
+          k(static_cast<std::size_t>(i), static_cast<std::size_t>(j)) = baseline_value(s, g, dots(i, j), nx[i], ny[j]);
+        }
+      }
+      out.push_back(std::move(k));
+    }
+  }
+  for (std::size_t n = 0; n < settings.size(); ++n) {
+    if (!settings[n].model.cosine) continue;
+    const std::vector<double> dx = y ? kernel_diagonal(settings[n], x, length) : matrix_diagonal(out[n]);
+    const std::vector<double> dy = y ? kernel_diagonal(settings[n], *y, length) : dx;
+    cosine_normalise(out[n], dx, dy);
+  }
+  for (const Matrix& k : out) {
+    for (std::size_t e = 0; e < k.rows() * k.cols(); ++e) {
+      if (!std::isfinite(k.data()[e])) {
+        throw numeric_error(std::string(kernel_name(type)) +
+                            " kernel value is not finite; lower gamma, degree or coef0, or use "
+                            "cosine normalisation");
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace rntk

@@ -1,0 +1,167 @@
+#include "rntk/learners.hpp"
+
+#include <libsvm/svm.h>
+
+#include <string>
+
+#include "rntk/error.hpp"
+
+namespace rntk {
+namespace {
+
+void discard(const char*) {}
+
+// libsvm prints progress to stdout unless told otherwise; this is done once, before any training.
+void silence_libsvm() {
+  static const bool silenced = [] {
+    svm_set_print_string_function(&discard);
+    return true;
+  }();
+  (void)silenced;
+}
+
+svm_parameter svm_parameters(double C) {
+  svm_parameter p{};
+  p.svm_type = C_SVC;
+  p.kernel_type = PRECOMPUTED;
+  p.cache_size = 200;
+  p.eps = 1e-3;
+  p.C = C;
+  p.shrinking = 1;
+  p.probability = 0;
+  return p;
+}
+
+}  // namespace
+
+Matrix submatrix(const Matrix& k, const std::vector<std::size_t>& rows,
+                 const std::vector<std::size_t>& cols) {
+  Matrix out(rows.size(), cols.size());
+  for (std::size_t a = 0; a < rows.size(); ++a) {
+    for (std::size_t b = 0; b < cols.size(); ++b) out(a, b) = k(rows[a], cols[b]);
+  }
+  return out;
+}
+
+SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_t>& rows,
+                                   const std::vector<int>& classes, double C) {
+  silence_libsvm();
+  const std::size_t n = rows.size();
+  // libsvm's precomputed format: row a is {0: a + 1 (serial), 1: K(a, 1), ..., n: K(a, n), end}.
+  std::vector<svm_node> nodes(n * (n + 2));
+  std::vector<svm_node*> x(n);
+  std::vector<double> y(n);
+  for (std::size_t a = 0; a < n; ++a) {
+    svm_node* row = &nodes[a * (n + 2)];
+    row[0] = {0, static_cast<double>(a + 1)};
+    for (std::size_t b = 0; b < n; ++b) row[b + 1] = {static_cast<int>(b + 1), k(rows[a], rows[b])};
+    row[n + 1] = {-1, 0.0};
+    x[a] = row;
+    y[a] = classes[a];
+  }
+  svm_problem problem{static_cast<int>(n), y.data(), x.data()};
+  const svm_parameter param = svm_parameters(C);
+  if (const char* error = svm_check_parameter(&problem, &param)) {
+    throw parameter_error(std::string("libsvm: ") + error);
+  }
+  svm_model* model = svm_train(&problem, &param);
+  State s;
+  s.n_classes = model->nr_class;
+  s.labels.assign(model->label, model->label + model->nr_class);
+  s.support_per_class.assign(model->nSV, model->nSV + model->nr_class);
+  for (int c = 0; c + 1 < model->nr_class; ++c) s.coef.emplace_back(model->sv_coef[c], model->sv_coef[c] + model->l);
+  s.rho.assign(model->rho, model->rho + model->nr_class * (model->nr_class - 1) / 2);
+  for (int j = 0; j < model->l; ++j) s.support.push_back(static_cast<std::size_t>(model->sv_indices[j] - 1));
+  svm_free_and_destroy_model(&model);
+  return SvmClassifier(std::move(s));
+}
+
+std::vector<int> SvmClassifier::predict(const Matrix& k_support) const {
+  const std::size_t l = state_.support.size();
+  if (k_support.cols() != l) {
+    throw input_error("SVM prediction needs the kernel against its " + std::to_string(l) +
+                      " support vectors, got " + std::to_string(k_support.cols()) + " columns");
+  }
+  // A libsvm model whose support vector j is the serial j + 1 of the test rows below.
+  std::vector<svm_node> sv_nodes(2 * l);
+  std::vector<svm_node*> sv(l);
+  for (std::size_t j = 0; j < l; ++j) {
+    sv_nodes[2 * j] = {0, static_cast<double>(j + 1)};
+    sv_nodes[2 * j + 1] = {-1, 0.0};
+    sv[j] = &sv_nodes[2 * j];
+  }
+  std::vector<std::vector<double>> coef = state_.coef;
+  std::vector<double*> coef_rows;
+  for (std::vector<double>& c : coef) coef_rows.push_back(c.data());
+  std::vector<double> rho = state_.rho;
+  std::vector<int> labels = state_.labels;
+  std::vector<int> support_per_class = state_.support_per_class;
+  svm_model model{};
+  model.param = svm_parameters(1.0);
+  model.nr_class = state_.n_classes;
+  model.l = static_cast<int>(l);
+  model.SV = sv.data();
+  model.sv_coef = coef_rows.data();
+  model.rho = rho.data();
+  model.label = labels.data();
+  model.nSV = support_per_class.data();
+
+  std::vector<int> predicted(k_support.rows());
+  std::vector<svm_node> x(l + 2);
+  for (std::size_t i = 0; i < k_support.rows(); ++i) {
+    x[0] = {0, 0.0};
+    for (std::size_t j = 0; j < l; ++j) x[j + 1] = {static_cast<int>(j + 1), k_support(i, j)};
+    x[l + 1] = {-1, 0.0};
+    predicted[i] = static_cast<int>(svm_predict(&model, x.data()));
+  }
+  return predicted;
+}
+
+KernelRidge KernelRidge::fit(const Matrix& k, const std::vector<std::size_t>& rows,
+                             const Eigen::MatrixXd& targets, double lambda) {
+  const auto n = static_cast<Eigen::Index>(rows.size());
+  Eigen::MatrixXd a(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) a(i, j) = k(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
+  }
+  const double ridge = lambda * a.trace() / static_cast<double>(n);
+  a.diagonal().array() += ridge > 0.0 ? ridge : lambda;
+  const Eigen::LLT<Eigen::MatrixXd> cholesky(a);
+  if (cholesky.info() == Eigen::Success) return KernelRidge(cholesky.solve(targets));
+  // Rounding can make K + ridge I numerically indefinite for a tiny lambda: LDL^T still solves it.
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
+  if (ldlt.info() != Eigen::Success) {
+    throw numeric_error("kernel ridge: K + lambda I is singular; increase lambda (now " +
+                        std::to_string(lambda) + ")");
+  }
+  return KernelRidge(ldlt.solve(targets));
+}
+
+Eigen::MatrixXd KernelRidge::predict(const Matrix& k_train) const {
+  if (static_cast<Eigen::Index>(k_train.cols()) != coef_.rows()) {
+    throw input_error("kernel ridge prediction needs the kernel against its " +
+                      std::to_string(coef_.rows()) + " training sequences, got " +
+                      std::to_string(k_train.cols()) + " columns");
+  }
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> m(
+      k_train.data(), static_cast<Eigen::Index>(k_train.rows()), static_cast<Eigen::Index>(k_train.cols()));
+  return m * coef_;
+}
+
+Eigen::MatrixXd one_hot(const std::vector<int>& classes, int n_classes) {
+  Eigen::MatrixXd y = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(classes.size()), n_classes);
+  for (std::size_t i = 0; i < classes.size(); ++i) y(static_cast<Eigen::Index>(i), classes[i]) = 1.0;
+  return y;
+}
+
+std::vector<int> argmax_rows(const Eigen::MatrixXd& outputs) {
+  std::vector<int> best(static_cast<std::size_t>(outputs.rows()));
+  for (Eigen::Index i = 0; i < outputs.rows(); ++i) {
+    Eigen::Index j = 0;
+    outputs.row(i).maxCoeff(&j);
+    best[static_cast<std::size_t>(i)] = static_cast<int>(j);
+  }
+  return best;
+}
+
+}  // namespace rntk

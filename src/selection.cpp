@@ -1,0 +1,381 @@
+#include "rntk/selection.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "parallel.hpp"
+#include "rntk/error.hpp"
+#include "rntk/kernels.hpp"
+#include "rntk/learners.hpp"
+#include "rntk/preprocess.hpp"
+#include "rntk/recursion.hpp"
+#include "rntk/stop.hpp"
+#include "shortest.hpp"
+
+namespace rntk {
+namespace {
+
+std::string trim(std::string_view s) {
+  const std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  const std::size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> split(const std::string& s, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find(separator, start);
+    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// The parameters that only some kernels or learners use: a point keeps them at their base value
+// unless its kernel or learner uses them, so that points differing only there are not repeated.
+void canonicalise(Settings& s, const Settings& base) {
+  const std::vector<std::string> used = kernel_parameter_names(s.model.kernel);
+  for (KernelType k : {KernelType::kNtk, KernelType::kMlpNtk, KernelType::kRbf, KernelType::kPolynomial}) {
+    for (const std::string& name : kernel_parameter_names(k)) {
+      if (std::find(used.begin(), used.end(), name) == used.end()) {
+        const ParamSpec& spec = param_spec(name);
+        spec.set(s, spec.get(base));
+      }
+    }
+  }
+  if (s.model.learner == Learner::kSvm) s.model.lambda = base.model.lambda;
+  if (s.model.learner == Learner::kRidge) s.model.C = base.model.C;
+}
+
+// Fisher-Yates with mt19937_64, whose output the C++ standard fixes: the same folds everywhere.
+void shuffle(std::vector<std::size_t>& v, std::mt19937_64& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
+}
+
+// A learner's regularisation strength, comparable between points of the same learner only.
+bool more_regularised(const Settings& a, const Settings& b) {
+  if (a.model.learner != b.model.learner) return false;
+  return a.model.learner == Learner::kSvm ? a.model.C < b.model.C : a.model.lambda > b.model.lambda;
+}
+
+}  // namespace
+
+std::vector<Settings> Grid::points(const Settings& base) const {
+  std::vector<Settings> out;
+  std::set<std::string> seen;
+  std::vector<std::size_t> index(axes.size(), 0);
+  while (true) {
+    Settings s = base;
+    for (std::size_t a = 0; a < axes.size(); ++a) set_param(s, axes[a].first, axes[a].second[index[a]]);
+    canonicalise(s, base);
+    if (seen.insert(settings_key(s)).second) out.push_back(s);
+    std::size_t a = axes.size();
+    while (a > 0 && ++index[a - 1] == axes[a - 1].second.size()) index[--a] = 0;
+    if (a == 0) return out;
+  }
+}
+
+std::string Grid::text() const {
+  std::string t;
+  for (const auto& [name, values] : axes) {
+    t += (t.empty() ? "" : "; ") + name + " = ";
+    for (std::size_t v = 0; v < values.size(); ++v) t += (v ? ", " : "") + values[v];
+  }
+  return t;
+}
+
+Grid parse_grid(const std::string& text, const std::string& source) {
+  Grid grid;
+  std::size_t line = 1;
+  for (const std::string& raw_line : split(text, '\n')) {
+    const std::string content = raw_line.substr(0, raw_line.find('#'));
+    for (const std::string& raw_axis : split(content, ';')) {
+      const std::string axis = trim(raw_axis);
+      if (axis.empty()) continue;
+      const std::size_t eq = axis.find('=');
+      if (eq == std::string::npos) {
+        throw parameter_error(source + ":" + std::to_string(line) + ": expected 'name = value, value, ...', found '" + axis + "'");
+      }
+      const std::string name = trim(axis.substr(0, eq));
+      const ParamSpec& spec = param_spec(name);
+      std::vector<std::string> values;
+      for (const std::string& v : split(axis.substr(eq + 1), ',')) {
+        const std::string value = trim(v);
+        if (value.empty()) throw parameter_error(source + ":" + std::to_string(line) + ": empty value for " + spec.name);
+        spec.parse(value);  // checks the value now, with the parameter's name and range
+        values.push_back(value);
+      }
+      auto existing = std::find_if(grid.axes.begin(), grid.axes.end(), [&](const auto& a) { return a.first == spec.name; });
+      if (existing != grid.axes.end()) throw parameter_error(source + ": " + spec.name + " is given twice");
+      grid.axes.emplace_back(spec.name, values);
+    }
+    ++line;
+  }
+  return grid;
+}
+
+Grid merge_grids(const Grid& base, const Grid& over) {
+  Grid merged = base;
+  for (const auto& axis : over.axes) {
+    auto existing = std::find_if(merged.axes.begin(), merged.axes.end(), [&](const auto& a) { return a.first == axis.first; });
+    if (existing != merged.axes.end()) {
+      existing->second = axis.second;
+    } else {
+      merged.axes.push_back(axis);
+    }
+  }
+  return merged;
+}
+
+namespace {
+
+// The default grids, documented in docs/CLASSIFY.md.
+const std::vector<std::pair<std::string, std::string>>& default_grids() {
+  static const std::vector<std::pair<std::string, std::string>> grids{
+      {"rntk", "kernel = ntk, nngp; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
+               "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
+      {"ntk", "kernel = ntk; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
+              "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
+      {"nngp", "kernel = nngp; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
+               "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
+      {"rbf", "kernel = rbf; gamma = 0.001, 0.01, 0.1, 0.5, 1, 2, 10; C = 0.1, 1, 10, 100, 1000"},
+      {"poly", "kernel = poly; degree = 2, 3; gamma = 0.1, 1; C = 0.1, 1, 10, 100, 1000"},
+      {"linear", "kernel = linear; C = 0.01, 0.1, 1, 10, 100"},
+      {"mlp-ntk", "kernel = mlp-ntk; layers = 1, 2, 3; sigma_b = 0, 0.1; C = 0.1, 1, 10, 100, 1000"},
+      {"mlp-nngp", "kernel = mlp-nngp; layers = 1, 2, 3; sigma_b = 0, 0.1; C = 0.1, 1, 10, 100, 1000"},
+  };
+  return grids;
+}
+
+}  // namespace
+
+std::string settings_key(const Settings& s) {
+  std::string key;
+  for (const ParamSpec& spec : param_specs()) key += spec.name + "=" + shortest_text(spec.get(s)) + " ";
+  return key;
+}
+
+std::vector<std::string> method_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : default_grids()) names.push_back(name);
+  return names;
+}
+
+Grid default_grid(const std::string& method) {
+  for (const auto& [name, text] : default_grids()) {
+    if (name == method) return parse_grid(text, "default grid " + name);
+  }
+  std::string known;
+  for (const std::string& n : method_names()) known += (known.empty() ? "" : ", ") + n;
+  throw parameter_error("unknown method '" + method + "'; known: " + known);
+}
+
+std::vector<int> assign_folds(const std::vector<int>& classes, std::size_t n, int folds,
+                              std::uint64_t seed, bool stratified) {
+  const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(folds), n);
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<std::size_t>> groups;
+  if (stratified) {
+    const int n_classes = classes.empty() ? 0 : *std::max_element(classes.begin(), classes.end()) + 1;
+    groups.resize(static_cast<std::size_t>(n_classes));
+    for (std::size_t i = 0; i < n; ++i) groups[static_cast<std::size_t>(classes[i])].push_back(i);
+  } else {
+    groups.emplace_back(n);
+    for (std::size_t i = 0; i < n; ++i) groups[0][i] = i;
+  }
+  std::vector<int> fold(n, 0);
+  std::size_t dealt = 0;  // continues across classes, so folds stay within one of each other's size
+  for (std::vector<std::size_t>& group : groups) {
+    shuffle(group, rng);
+    for (std::size_t i : group) fold[i] = static_cast<int>(dealt++ % k);
+  }
+  return fold;
+}
+
+Targets make_targets(const std::vector<std::string>& labels, Task task) {
+  if (labels.empty()) throw input_error("the training data has no labels (for CSV give --csv-labels)");
+  Targets t;
+  t.task = task;
+  if (task == Task::kRegression) {
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      char* end = nullptr;
+      const double v = std::strtod(labels[i].c_str(), &end);
+      if (end == labels[i].c_str() || *end != '\0' || !std::isfinite(v)) {
+        throw input_error("regression needs numeric targets: the label '" + labels[i] +
+                          "' of sequence " + std::to_string(i) + " is not a number");
+      }
+      t.value_of.push_back(v);
+    }
+    return t;
+  }
+  t.classes = labels;
+  std::sort(t.classes.begin(), t.classes.end());
+  t.classes.erase(std::unique(t.classes.begin(), t.classes.end()), t.classes.end());
+  for (const std::string& l : labels) {
+    t.class_of.push_back(static_cast<int>(std::lower_bound(t.classes.begin(), t.classes.end(), l) - t.classes.begin()));
+  }
+  return t;
+}
+
+namespace {
+
+// Held-out predictions of one point on one fold, scored: number correct (classification) or sum of
+// squared errors (regression).
+double fold_score(const Matrix& k, const Settings& s, const Targets& t, const std::vector<int>& fold, int f) {
+  std::vector<std::size_t> train, held;
+  for (std::size_t i = 0; i < fold.size(); ++i) (fold[i] == f ? held : train).push_back(i);
+  if (held.empty() || train.empty()) return 0.0;
+  auto pick = [](const std::vector<int>& v, const std::vector<std::size_t>& idx) {
+    std::vector<int> out;
+    for (std::size_t i : idx) out.push_back(v[i]);
+    return out;
+  };
+  if (t.task == Task::kClassification) {
+    std::vector<int> predicted;
+    if (s.model.learner == Learner::kSvm) {
+      const SvmClassifier svm = SvmClassifier::train(k, train, pick(t.class_of, train), s.model.C);
+      std::vector<std::size_t> support;
+      for (std::size_t j : svm.support()) support.push_back(train[j]);
+      predicted = svm.predict(submatrix(k, held, support));
+    } else {
+      const int n_classes = static_cast<int>(t.classes.size());
+      const KernelRidge r = KernelRidge::fit(k, train, one_hot(pick(t.class_of, train), n_classes), s.model.lambda);
+      predicted = argmax_rows(r.predict(submatrix(k, held, train)));
+    }
+    double correct = 0;
+    for (std::size_t a = 0; a < held.size(); ++a) correct += predicted[a] == t.class_of[held[a]];
+    return correct;
+  }
+  Eigen::MatrixXd y(static_cast<Eigen::Index>(train.size()), 1);
+  for (std::size_t a = 0; a < train.size(); ++a) y(static_cast<Eigen::Index>(a), 0) = t.value_of[train[a]];
+  const KernelRidge r = KernelRidge::fit(k, train, y, s.model.lambda);
+  const Eigen::MatrixXd out = r.predict(submatrix(k, held, train));
+  double sse = 0;
+  for (std::size_t a = 0; a < held.size(); ++a) {
+    const double e = out(static_cast<Eigen::Index>(a), 0) - t.value_of[held[a]];
+    sse += e * e;
+  }
+  return sse;
+}
+
+void check_shared(const std::vector<Settings>& points) {
+  for (const Settings& s : points) {
+    if (s.model.task != points[0].model.task || s.model.folds != points[0].model.folds ||
+        s.model.seed != points[0].model.seed) {
+      throw parameter_error("task, folds and seed cannot vary within one model selection");
+    }
+    if (s.model.task == Task::kRegression && s.model.learner == Learner::kSvm) {
+      throw parameter_error("regression uses the ridge learner (give learner = ridge)");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Settings>& points,
+                                      const Progress& progress) {
+  if (points.empty()) throw parameter_error("the model-selection grid is empty");
+  check_shared(points);
+  const ModelParams& shared = points[0].model;
+  const Targets t = make_targets(train.labels, shared.task);
+  const std::size_t n = train.sequences.size();
+  if (n < 2) throw input_error("cross-validation needs at least 2 training sequences, got " + std::to_string(n));
+  const std::vector<int> fold = assign_folds(t.class_of, n, shared.folds, static_cast<std::uint64_t>(shared.seed),
+                                             shared.task == Task::kClassification);
+  const int n_folds = *std::max_element(fold.begin(), fold.end()) + 1;
+  const std::size_t length = train.sequences.view().max_length();
+
+  // Points grouped by pass (one Gram computation), then by kernel (one matrix), in grid order.
+  std::vector<std::string> pass_order;
+  std::map<std::string, std::vector<std::size_t>> by_pass;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const std::string key = pass_key(points[p]);
+    if (!by_pass.count(key)) pass_order.push_back(key);
+    by_pass[key].push_back(p);
+  }
+  std::map<bool, SequenceSet> prepared;  // by z_normalise
+  std::vector<Candidate> candidates(points.size());
+  std::size_t done = 0;
+  for (const std::string& pass : pass_order) {
+    throw_if_stop_requested();
+    const std::vector<std::size_t>& members = by_pass[pass];
+    const bool z = points[members[0]].model.z_normalise;
+    if (!prepared.count(z)) prepared.emplace(z, prepare(train.sequences.view(), points[members[0]].model));
+    std::vector<Settings> kernels;
+    std::vector<std::string> kernel_keys;
+    std::vector<std::size_t> kernel_of(members.size());
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      const std::string key = kernel_key(points[members[m]]);
+      const auto found = std::find(kernel_keys.begin(), kernel_keys.end(), key);
+      kernel_of[m] = static_cast<std::size_t>(found - kernel_keys.begin());
+      if (found == kernel_keys.end()) {
+        kernel_keys.push_back(key);
+        kernels.push_back(points[members[m]]);
+      }
+    }
+    if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "kernel " + pass);
+    const auto kernel_start = std::chrono::steady_clock::now();
+    const std::vector<Matrix> grams = kernel_matrices(kernels, prepared.at(z).view(), nullptr, length);
+    const double kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - kernel_start).count();
+    const auto fit_start = std::chrono::steady_clock::now();
+
+    // Every (point, fold) pair of this pass is one task; threads take them in turn.
+    const std::size_t tasks = members.size() * static_cast<std::size_t>(n_folds);
+    std::vector<double> scores(tasks, 0.0);
+    FirstError first_error;
+#pragma omp parallel for num_threads(resolve_threads(points[0].engine.threads)) schedule(dynamic, 1)
+    for (std::size_t task = 0; task < tasks; ++task) {
+      first_error.run([&] {
+        throw_if_stop_requested();
+        const std::size_t m = task / static_cast<std::size_t>(n_folds);
+        const int f = static_cast<int>(task % static_cast<std::size_t>(n_folds));
+        scores[task] = fold_score(grams[kernel_of[m]], points[members[m]], t, fold, f);
+      });
+    }
+    first_error.rethrow();
+    const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      double total = 0;
+      for (int f = 0; f < n_folds; ++f) total += scores[m * static_cast<std::size_t>(n_folds) + static_cast<std::size_t>(f)];
+      const double score = t.task == Task::kClassification ? total / static_cast<double>(n)
+                                                           : -total / static_cast<double>(n);
+      candidates[members[m]] = {points[members[m]], score, kernel_seconds,
+                                fit_seconds / static_cast<double>(members.size())};
+    }
+    done += members.size();
+  }
+  if (progress) progress(1.0, "cross-validation done");
+  return candidates;
+}
+
+std::string describe(const Settings& s) {
+  std::string d = std::string("kernel=") + kernel_name(s.model.kernel);
+  for (const std::string& name : kernel_parameter_names(s.model.kernel)) {
+    const ParamSpec& spec = param_spec(name);
+    d += " " + name + "=" + spec.format(spec.get(s));
+  }
+  d += std::string(" cosine=") + (s.model.cosine ? "true" : "false");
+  if (!s.model.z_normalise) d += " z_normalise=false";
+  if (s.model.learner == Learner::kSvm) return d + " learner=svm C=" + shortest_text(s.model.C);
+  return d + " learner=ridge lambda=" + shortest_text(s.model.lambda);
+}
+
+std::size_t best_candidate(const std::vector<Candidate>& candidates) {
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < candidates.size(); ++c) {
+    const double a = candidates[c].cv_score;
+    const double b = candidates[best].cv_score;
+    if (a > b || (a == b && more_regularised(candidates[c].settings, candidates[best].settings))) best = c;
+  }
+  return best;
+}
+
+}  // namespace rntk
