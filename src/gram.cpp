@@ -2,13 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 
+#include "engine/dispatch.hpp"
 #include "parallel.hpp"
 #include "rntk/error.hpp"
 #include "rntk/stop.hpp"
 
 namespace rntk {
+
+// One side (rows or columns) in engine order: lengths, and where each sequence's last step is.
+struct GramEngine::Side {
+  std::vector<std::size_t> length;
+  std::vector<const double*> last_values;
+  std::vector<const SelfCell*> last_cells;
+};
+
 namespace {
 
 // Validates the settings and a set before anything is computed from them.
@@ -18,20 +28,40 @@ SequenceSetView checked(SequenceSetView set, const Settings& settings, const cha
   return set;
 }
 
-double dot(const double* a, const double* b, std::size_t m) {
-  double s = 0.0;
-  for (std::size_t d = 0; d < m; ++d) s += a[d] * b[d];
-  return s;
+std::vector<std::size_t> longest_first(SequenceSetView set) {
+  std::vector<std::size_t> order(set.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return set.length(a) > set.length(b); });
+  return order;
 }
 
-// One pair of a tile being walked: the index of its output entry, its two sequences and the step
-// index (into the sets' values) of each sequence's last step. The walk is `steps` cells long.
-struct Lane {
-  std::size_t out;
-  std::size_t row, col;
-  std::size_t row_last, col_last;
-  std::size_t steps;
-};
+Simd resolve_simd(Simd requested) {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (requested == Simd::kAuto) return avx512 ? Simd::kAvx512 : avx2 ? Simd::kAvx2 : Simd::kPortable;
+  if ((requested == Simd::kAvx512 && !avx512) || (requested == Simd::kAvx2 && !avx2)) {
+    throw parameter_error("parameter simd = " + param_spec("simd").format(static_cast<double>(requested)) +
+                          " is not supported by this processor; use auto");
+  }
+  return requested;
+}
+
+template <class T>
+void run_walk(Simd simd, const engine::TileInput& in, const engine::TileOutput& out) {
+  thread_local engine::Workspace<T> workspace;
+  switch (simd) {
+    case Simd::kAvx512:
+      engine::walk_avx512(in, workspace, out);
+      break;
+    case Simd::kAvx2:
+      engine::walk_avx2(in, workspace, out);
+      break;
+    default:
+      engine::walk_portable(in, workspace, out);
+  }
+}
 
 }  // namespace
 
@@ -50,137 +80,154 @@ GramEngine::GramEngine(SequenceSetView x, const Settings& settings)
     : rows_(checked(x, settings, "sequence set")),
       cols_(x),
       settings_(settings),
-      row_stats_(x, settings.kernel, settings.engine.threads) {}
+      row_stats_(x, settings.kernel, settings.engine.threads),
+      row_order_(longest_first(x)),
+      col_order_(row_order_) {
+  settings_.engine.simd = resolve_simd(settings.engine.simd);
+  row_side_ = std::make_unique<Side>();
+  for (std::size_t i : row_order_) {
+    const std::size_t last = static_cast<std::size_t>(x.offsets()[i + 1]) - 1;
+    row_side_->length.push_back(x.length(i));
+    row_side_->last_values.push_back(x.values() + last * x.dim());
+    row_side_->last_cells.push_back(row_stats_.step_cells(last));
+  }
+}
 
 GramEngine::GramEngine(SequenceSetView x, SequenceSetView y, const Settings& settings)
-    : rows_(checked(x, settings, "row set")),
-      cols_(checked(y, settings, "column set")),
-      settings_(settings),
-      row_stats_(x, settings.kernel, settings.engine.threads) {
+    : GramEngine(x, settings) {
+  cols_ = checked(y, settings, "column set");
   if (x.dim() != y.dim()) {
     throw input_error("row sequences have dimension " + std::to_string(x.dim()) +
                       " but column sequences have dimension " + std::to_string(y.dim()) +
                       "; both sets must have the same number of channels");
   }
   col_stats_.emplace(y, settings.kernel, settings.engine.threads);
+  col_order_ = longest_first(y);
+  col_side_ = std::make_unique<Side>();
+  for (std::size_t j : col_order_) {
+    const std::size_t last = static_cast<std::size_t>(y.offsets()[j + 1]) - 1;
+    col_side_->length.push_back(y.length(j));
+    col_side_->last_values.push_back(y.values() + last * y.dim());
+    col_side_->last_cells.push_back(col_stats_->step_cells(last));
+  }
 }
 
-void GramEngine::compute_tile(const Tile& tile, double* ntk, double* nngp) const {
+GramEngine::~GramEngine() = default;
+
+std::vector<Tile> GramEngine::tiles() const {
+  return plan_tiles(rows(), cols(), symmetric(), static_cast<std::size_t>(settings_.engine.tile_size));
+}
+
+TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection) const {
+  const Side& rs = *row_side_;
+  const Side& cs = col_side_ ? *col_side_ : *row_side_;
   const SelfStats& col_stats = column_stats();
-  const KernelParams& params = settings_.kernel;
-  const Coefficients c(params, rows_.dim());
-  const std::size_t m = rows_.dim();
   const std::size_t L = row_stats_.layers();
-  const std::size_t tile_cols = tile.cols();
+  const std::size_t R = tile.rows(), C = tile.cols();
   const bool sym = symmetric();
 
-  // Entries that need no walk are written now; the rest become lanes.
-  std::vector<Lane> lanes;
-  std::vector<std::size_t> mirrored;  // symmetric: entries whose transpose is in this tile
-  lanes.reserve(tile.rows() * tile_cols);
-  for (std::size_t i = tile.row_begin; i < tile.row_end; ++i) {
-    for (std::size_t j = tile.col_begin; j < tile.col_end; ++j) {
-      const std::size_t out = (i - tile.row_begin) * tile_cols + (j - tile.col_begin);
-      if (sym && j < i && j >= tile.row_begin && i < tile.col_end) {
-        mirrored.push_back(out);
-        continue;
-      }
-      const SequenceView a = rows_[i];
-      const SequenceView b = cols_[j];
-      if ((sym && i == j) || same_sample(a, row_stats_.fingerprint(i), b, col_stats.fingerprint(j))) {
-        if (ntk) ntk[out] = row_stats_.ntk_diagonal(i);
-        if (nngp) nngp[out] = row_stats_.nngp_diagonal(i);
-        continue;
-      }
-      const std::size_t row_last = static_cast<std::size_t>(rows_.offsets()[i + 1]) - 1;
-      const std::size_t col_last = static_cast<std::size_t>(cols_.offsets()[j + 1]) - 1;
-      lanes.push_back({out, i, j, row_last, col_last, std::min(a.length(), b.length())});
+  TileResult result;
+  result.ntk.resize(L);
+  result.nngp.resize(L);
+  engine::TileOutput out{C, std::vector<double*>(L, nullptr), std::vector<double*>(L, nullptr)};
+  for (std::size_t l = 0; l < L; ++l) {
+    if (l + 1 != L && !selection.all_depths) continue;
+    if (selection.ntk) {
+      result.ntk[l].resize(R * C);
+      out.ntk[l] = result.ntk[l].data();
     }
+    if (selection.nngp) {
+      result.nngp[l].resize(R * C);
+      out.nngp[l] = result.nngp[l].data();
+    }
+  }
+  engine::TileInput in;
+  in.rows = R;
+  in.cols = C;
+  in.layers = L;
+  in.dim = rows_.dim();
+  in.row_length = rs.length.data() + tile.row_begin;
+  in.col_length = cs.length.data() + tile.col_begin;
+  in.row_values = rs.last_values.data() + tile.row_begin;
+  in.col_values = cs.last_values.data() + tile.col_begin;
+  in.row_cells = rs.last_cells.data() + tile.row_begin;
+  in.col_cells = cs.last_cells.data() + tile.col_begin;
+  in.coef = Coefficients(settings_.kernel, rows_.dim());
+  in.activation = settings_.kernel.activation;
+  if (settings_.engine.precision == Precision::kFloat) {
+    run_walk<float>(settings_.engine.simd, in, out);
+  } else {
+    run_walk<double>(settings_.engine.simd, in, out);
   }
 
-  // Longest walks first: at step k before the end, the lanes still walking are a prefix.
-  std::stable_sort(lanes.begin(), lanes.end(),
-                   [](const Lane& a, const Lane& b) { return a.steps > b.steps; });
-  const std::size_t P = lanes.size();
-  std::vector<LayerState> state(L * P);  // state[l * P + p]
-  std::vector<double> input(P);
-  std::size_t active = 0;
-  const std::size_t longest = P ? lanes[0].steps : 0;
-  for (std::size_t k = longest; k-- > 0;) {  // k: steps before the last step
-    for (; active < P && lanes[active].steps > k; ++active) {
-      for (std::size_t l = 0; l < L; ++l) state[l * P + active] = LayerState{};
-    }
-    for (std::size_t p = 0; p < active; ++p) {
-      const Lane& lane = lanes[p];
-      input[p] = c.su2_over_m * dot(rows_.values() + (lane.row_last - k) * m,
-                                    cols_.values() + (lane.col_last - k) * m, m);
-    }
-    for (std::size_t l = 0; l < L; ++l) {
-      LayerState* layer = &state[l * P];
-      const LayerState* below = l ? &state[(l - 1) * P] : nullptr;
-      for (std::size_t p = 0; p < active; ++p) {
-        const Lane& lane = lanes[p];
-        const double in = below ? c.su2 * below[p].v : input[p];
-        const double in_th = below ? c.su2 * below[p].vth : 0.0;
-        const Preactivations pre = cell_preactivations(c, layer[p], in, in_th);
-        const SelfCell& ci = row_stats_.step_cells(lane.row_last - k)[l];
-        const SelfCell& cj = col_stats.step_cells(lane.col_last - k)[l];
-        layer[p] = next_state(dual(params.activation, pre.s, ci.q, ci.norm, cj.q, cj.norm), pre.th);
+  // Entries the walk does not own: a sample with itself (its exact self value), and in a diagonal
+  // tile of a symmetric engine, the mirror of the upper triangle.
+  const bool diagonal_tile = sym && tile.row_begin == tile.col_begin;
+  for (std::size_t r = 0; r < R; ++r) {
+    const std::size_t i = row_order_[tile.row_begin + r];
+    for (std::size_t c = 0; c < C; ++c) {
+      const std::size_t j = col_order_[tile.col_begin + c];
+      const bool mirror = diagonal_tile && c < r;
+      const bool same = !mirror && ((sym && i == j) ||
+                                    same_sample(rows_[i], row_stats_.fingerprint(i), cols_[j], col_stats.fingerprint(j)));
+      for (std::size_t l = 0; l < L; ++l) {
+        for (auto* block : {&result.ntk[l], &result.nngp[l]}) {
+          if (block->empty()) continue;
+          double& value = (*block)[r * C + c];
+          if (mirror) {
+            value = (*block)[c * C + r];
+          } else if (same) {
+            value = block == &result.ntk[l] ? row_stats_.ntk_diagonal(i, l + 1) : row_stats_.nngp_diagonal(i, l + 1);
+          } else if (!std::isfinite(value)) {
+            throw numeric_error(overflow_message(i, j, settings_.kernel) +
+                                (settings_.engine.precision == Precision::kFloat ? ", or use precision = double" : ""));
+          }
+        }
       }
     }
   }
-
-  const LayerState* top = &state[(L - 1) * P];
-  for (std::size_t p = 0; p < P; ++p) {
-    const double gp = c.sv2 * top[p].v;
-    const double tk = c.sv2 * (top[p].v + top[p].vth);
-    if (!std::isfinite(gp) || !std::isfinite(tk)) {
-      throw numeric_error(overflow_message(lanes[p].row, lanes[p].col, params));
-    }
-    if (ntk) ntk[lanes[p].out] = tk;
-    if (nngp) nngp[lanes[p].out] = gp;
-  }
-  for (const std::size_t out : mirrored) {
-    const std::size_t r = out / tile_cols;
-    const std::size_t col = out % tile_cols;
-    // (row_begin + r, col_begin + col) mirrors (col_begin + col, row_begin + r) in this tile.
-    const std::size_t transpose = (tile.col_begin + col - tile.row_begin) * tile_cols +
-                                  (tile.row_begin + r - tile.col_begin);
-    if (ntk) ntk[out] = ntk[transpose];
-    if (nngp) nngp[out] = nngp[transpose];
-  }
+  return result;
 }
 
 GramResult GramEngine::compute(KernelSelection selection) const {
+  const std::size_t L = row_stats_.layers();
   GramResult result;
   if (selection.ntk) result.ntk = Matrix(rows(), cols());
   if (selection.nngp) result.nngp = Matrix(rows(), cols());
-  const std::vector<Tile> tiles =
-      plan_tiles(rows(), cols(), symmetric(), static_cast<std::size_t>(settings_.engine.tile_size));
+  if (selection.all_depths) {
+    for (std::size_t d = 1; d < L; ++d) {
+      if (selection.ntk) result.ntk_shallower.emplace_back(rows(), cols());
+      if (selection.nngp) result.nngp_shallower.emplace_back(rows(), cols());
+    }
+  }
+  auto target = [&](bool ntk, std::size_t l) -> Matrix& {
+    if (l + 1 == L) return ntk ? result.ntk : result.nngp;
+    return ntk ? result.ntk_shallower[l] : result.nngp_shallower[l];
+  };
+  const std::vector<Tile> all = tiles();
   FirstError first_error;
 
 #pragma omp parallel for num_threads(resolve_threads(settings_.engine.threads)) schedule(dynamic, 1)
-  for (std::size_t t = 0; t < tiles.size(); ++t) {
+  for (std::size_t t = 0; t < all.size(); ++t) {
     first_error.run([&] {
       throw_if_stop_requested();
-      const Tile& tile = tiles[t];
-      const std::size_t n = tile.rows() * tile.cols();
-      std::vector<double> ntk(selection.ntk ? n : 0);
-      std::vector<double> nngp(selection.nngp ? n : 0);
-      compute_tile(tile, selection.ntk ? ntk.data() : nullptr,
-                   selection.nngp ? nngp.data() : nullptr);
-      // Scatter the tile, and its transpose for a symmetric matrix.
-      auto place = [&](Matrix& target, const std::vector<double>& block) {
-        for (std::size_t r = 0; r < tile.rows(); ++r) {
-          for (std::size_t col = 0; col < tile.cols(); ++col) {
-            const double value = block[r * tile.cols() + col];
-            target(tile.row_begin + r, tile.col_begin + col) = value;
-            if (symmetric()) target(tile.col_begin + col, tile.row_begin + r) = value;
+      const Tile& tile = all[t];
+      const TileResult block = compute_tile(tile, selection);
+      for (std::size_t l = 0; l < L; ++l) {
+        for (const bool ntk : {true, false}) {
+          const std::vector<double>& values = ntk ? block.ntk[l] : block.nngp[l];
+          if (values.empty()) continue;
+          Matrix& m = target(ntk, l);
+          for (std::size_t r = 0; r < tile.rows(); ++r) {
+            const std::size_t i = row_order_[tile.row_begin + r];
+            for (std::size_t c = 0; c < tile.cols(); ++c) {
+              const std::size_t j = col_order_[tile.col_begin + c];
+              m(i, j) = values[r * tile.cols() + c];
+              if (symmetric()) m(j, i) = values[r * tile.cols() + c];
+            }
           }
         }
-      };
-      if (selection.ntk) place(result.ntk, ntk);
-      if (selection.nngp) place(result.nngp, nngp);
+      }
     });
   }
   first_error.rethrow();

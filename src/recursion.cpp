@@ -34,8 +34,8 @@ bool same_sample(SequenceView a, std::uint64_t fingerprint_a, SequenceView b,
 SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int threads)
     : layers_(static_cast<std::size_t>(params.layers)),
       cells_(set.total_steps() * layers_),
-      ntk_diagonal_(set.size()),
-      nngp_diagonal_(set.size()),
+      ntk_diagonal_(set.size() * layers_),
+      nngp_diagonal_(set.size() * layers_),
       fingerprint_(set.size()) {
   const Coefficients c(params, set.dim());
   const Activation act = params.activation;
@@ -55,15 +55,18 @@ SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int thread
         double input_th = 0.0;
         for (std::size_t l = 0; l < L; ++l) {
           const Preactivations p = cell_preactivations(c, state[l], input, input_th);
-          cell[l] = {p.s, dual_norm(act, p.s)};
+          const double norm = dual_norm(act, p.s);
+          cell[l] = {p.s, norm, norm > 0.0 ? 1.0 / norm : 0.0, p.s > 0.0 ? 1.0 / p.s : 0.0};
           state[l] = next_state(dual_self(act, p.s), p.th);
           input = c.su2 * state[l].v;
           input_th = c.su2 * state[l].vth;
         }
       }
-      nngp_diagonal_[i] = c.sv2 * state[L - 1].v;
-      ntk_diagonal_[i] = c.sv2 * (state[L - 1].v + state[L - 1].vth);
-      if (!std::isfinite(ntk_diagonal_[i]) || !std::isfinite(nngp_diagonal_[i])) {
+      for (std::size_t l = 0; l < L; ++l) {
+        nngp_diagonal_[i * L + l] = c.sv2 * state[l].v;
+        ntk_diagonal_[i * L + l] = c.sv2 * (state[l].v + state[l].vth);
+      }
+      if (!std::isfinite(ntk_diagonal_[i * L + L - 1]) || !std::isfinite(nngp_diagonal_[i * L + L - 1])) {
         throw numeric_error(overflow_message(i, i, params));
       }
     });

@@ -126,14 +126,33 @@ TEST(Engine, SymmetricTilesOfAnyShapeMatchTheWholeMatrix) {
   const SequenceSet x = random_set(12, 1, 1, 15, 9);
   const GramEngine engine(x.view(), Settings{});
   const GramResult whole = engine.compute();
-  // A tile straddling the diagonal with different row and column ranges.
+  // A tile straddling the diagonal with different row and column ranges (engine order).
   const Tile tile{2, 9, 5, 12};
-  std::vector<double> ntk(tile.rows() * tile.cols()), nngp(tile.rows() * tile.cols());
-  engine.compute_tile(tile, ntk.data(), nngp.data());
+  const TileResult block = engine.compute_tile(tile);
+  const std::vector<double>& ntk = block.ntk.back();
+  const std::vector<double>& nngp = block.nngp.back();
   for (std::size_t r = 0; r < tile.rows(); ++r) {
     for (std::size_t c = 0; c < tile.cols(); ++c) {
-      EXPECT_EQ(ntk[r * tile.cols() + c], whole.ntk(tile.row_begin + r, tile.col_begin + c));
-      EXPECT_EQ(nngp[r * tile.cols() + c], whole.nngp(tile.row_begin + r, tile.col_begin + c));
+      const std::size_t i = engine.row_index(tile.row_begin + r), j = engine.col_index(tile.col_begin + c);
+      EXPECT_EQ(ntk[r * tile.cols() + c], whole.ntk(i, j));
+      EXPECT_EQ(nngp[r * tile.cols() + c], whole.nngp(i, j));
+    }
+  }
+}
+
+TEST(Engine, AllDepthsInOnePassEqualShallowerNetworksBitwise) {
+  const SequenceSet x = random_set(20, 2, 1, 25, 13);
+  const SequenceSet y = random_set(7, 2, 1, 25, 14);
+  for (Activation a : {Activation::kRelu, Activation::kErf}) {
+    const KernelParams deep{1.3, 0.9, 0.2, 0.4, 1.0, 3, a};
+    const GramResult all = gram(x.view(), y.view(), Settings{deep, {}, {}}, {true, true, true});
+    ASSERT_EQ(all.ntk_shallower.size(), 2u);
+    for (int d = 1; d <= 2; ++d) {
+      KernelParams shallow = deep;
+      shallow.layers = d;
+      const GramResult one = gram(x.view(), y.view(), Settings{shallow, {}, {}});
+      EXPECT_TRUE(bitwise_equal(all.ntk_shallower[d - 1], one.ntk)) << d;
+      EXPECT_TRUE(bitwise_equal(all.nngp_shallower[d - 1], one.nngp)) << d;
     }
   }
 }

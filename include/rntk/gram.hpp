@@ -1,11 +1,16 @@
 // Gram matrices of the last-state RNTK and NNGP. The unit of work is a tile: a block of rows x a
-// block of columns of the Gram matrix, whose pairs are walked over time together. Threads take tiles
-// from a shared list; later, batches and MPI ranks take the same tiles. Every entry is computed by the
-// same arithmetic whatever tile or thread it falls in, so results are bitwise identical for every
-// thread count and tile size.
+// block of columns of the Gram matrix, whose pairs are walked over time together, vectorised across
+// pairs (src/engine/tile_walk.hpp). Threads take tiles from a shared list; batches and MPI ranks
+// take the same tiles. Every entry is computed by the same arithmetic whatever tile or thread it
+// falls in, so results are bitwise identical for every thread count and tile size.
+//
+// The engine works in its own order: the sequences of the rows, and of the columns, sorted by
+// length, longest first (ties in input order), so that the pairs of a tile walk about equally far
+// and a ragged set wastes no lanes. Tiles index that order; row_index() / col_index() map it back.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -16,18 +21,23 @@
 
 namespace rntk {
 
-// Which kernels to return. Both come from one walk; asking for one only saves its memory.
+// Which kernels to return. Both come from one walk, and so do all depths: asking for fewer only
+// saves memory.
 struct KernelSelection {
   bool ntk = true;
   bool nngp = true;
+  bool all_depths = false;  // also the kernels of 1 .. layers - 1 layers
 };
 
 struct GramResult {
-  Matrix ntk;   // empty unless selected
-  Matrix nngp;  // empty unless selected
+  Matrix ntk;   // layers deep; empty unless selected
+  Matrix nngp;
+  // With all_depths: index d - 1 holds the kernel of d layers, d = 1 .. layers - 1.
+  std::vector<Matrix> ntk_shallower;
+  std::vector<Matrix> nngp_shallower;
 };
 
-// Rows [row_begin, row_end) x columns [col_begin, col_end) of a Gram matrix.
+// Rows [row_begin, row_end) x columns [col_begin, col_end) of a Gram matrix, in engine order.
 struct Tile {
   std::size_t row_begin, row_end, col_begin, col_end;
   std::size_t rows() const { return row_end - row_begin; }
@@ -39,26 +49,39 @@ struct Tile {
 std::vector<Tile> plan_tiles(std::size_t rows, std::size_t cols, bool symmetric,
                              std::size_t tile_size);
 
+// One tile's results: for each depth 1 .. layers, row-major tile.rows() x tile.cols() blocks (empty
+// when not selected), entry (r, c) for engine row tile.row_begin + r and column tile.col_begin + c.
+struct TileResult {
+  std::vector<std::vector<double>> ntk;
+  std::vector<std::vector<double>> nngp;
+};
+
 class GramEngine {
  public:
   // K(X, X): symmetric; one triangle is computed and mirrored.
   GramEngine(SequenceSetView x, const Settings& settings);
   // K(X, Y): rows are the sequences of x, columns those of y (e.g. test x train).
   GramEngine(SequenceSetView x, SequenceSetView y, const Settings& settings);
+  ~GramEngine();
 
   bool symmetric() const { return !col_stats_.has_value(); }
   std::size_t rows() const { return rows_.size(); }
   std::size_t cols() const { return cols_.size(); }
+  // The input index of the sequence at engine row r / column c.
+  std::size_t row_index(std::size_t r) const { return row_order_[r]; }
+  std::size_t col_index(std::size_t c) const { return col_order_[c]; }
 
-  // Computes one tile into row-major buffers of tile.rows() x tile.cols() (either may be null).
-  // In a symmetric engine, a tile entry below the diagonal whose mirror is in the same tile is
-  // mirrored; every other entry is computed.
-  void compute_tile(const Tile& tile, double* ntk, double* nngp) const;
+  // The tiles of the whole matrix, in engine order.
+  std::vector<Tile> tiles() const;
+  // Computes one tile. In a symmetric engine, entries below the diagonal of a diagonal tile are
+  // the mirror of those above it.
+  TileResult compute_tile(const Tile& tile, KernelSelection selection = {}) const;
 
-  // The whole matrix: the tiles of plan_tiles() on settings.engine.threads threads.
+  // The whole matrix: the tiles on settings.engine.threads threads, scattered to input order.
   GramResult compute(KernelSelection selection = {}) const;
 
  private:
+  struct Side;  // one side's sequences in engine order
   const SelfStats& column_stats() const { return col_stats_ ? *col_stats_ : row_stats_; }
 
   SequenceSetView rows_;
@@ -66,6 +89,8 @@ class GramEngine {
   Settings settings_;
   SelfStats row_stats_;
   std::optional<SelfStats> col_stats_;  // empty when symmetric: columns are the rows
+  std::vector<std::size_t> row_order_, col_order_;
+  std::unique_ptr<Side> row_side_, col_side_;
 };
 
 // Convenience: the whole K(X, X) or K(X, Y).

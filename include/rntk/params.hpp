@@ -47,10 +47,17 @@ struct ModelParams {
   int seed = 0;             // seed of the fold assignment
 };
 
-// How the Gram matrix is computed; never changes a result, only how fast it comes.
+enum class Simd { kAuto, kAvx512, kAvx2, kPortable };
+enum class Precision { kDouble, kFloat };
+
+// How the Gram matrix is computed. Threads and tile size never change a result; the instruction
+// set changes the last bits (each has its own vector arc-cosine); float changes it within the
+// documented error bound.
 struct EngineOptions {
   int threads = 0;      // 0: all hardware threads
   int tile_size = 64;   // a tile is tile_size rows x tile_size columns of the Gram matrix
+  Simd simd = Simd::kAuto;
+  Precision precision = Precision::kDouble;
 };
 
 struct Settings {

@@ -58,10 +58,14 @@ inline Preactivations cell_preactivations(const Coefficients& c, LayerState prev
 inline LayerState next_state(DualValues d, double th) { return {d.v, d.dv * th}; }
 
 // What the pair walk needs of one sequence at one (step, layer): its variance q^l_t = S^l_{t,t}(x, x)
-// and dual_norm(activation, q).
+// and what the dual activations derive from it, so that a pair cell needs no division or root of
+// its own: norm = dual_norm(activation, q) (sqrt(q) for ReLU, sqrt(1 + 2q) for erf), inv_norm =
+// 1 / norm and inv_q = 1 / q, each 0 where its denominator is 0.
 struct SelfCell {
-  double q;
-  double norm;
+  double q = 0.0;
+  double norm = 0.0;
+  double inv_norm = 0.0;
+  double inv_q = 0.0;
 };
 
 // Per-sequence statistics, computed once per sequence (O(T L m) each): the self cells of every
@@ -76,14 +80,19 @@ class SelfStats {
   // The layers() cells of a step, indexed as in the set's values: step t of sequence i is
   // offsets[i] + t.
   const SelfCell* step_cells(std::size_t step) const { return &cells_[step * layers_]; }
-  double ntk_diagonal(std::size_t i) const { return ntk_diagonal_[i]; }
-  double nngp_diagonal(std::size_t i) const { return nngp_diagonal_[i]; }
+  // K(x_i, x_i) of a network of `depth` layers (1 .. layers()); by default the deepest.
+  double ntk_diagonal(std::size_t i, std::size_t depth = 0) const {
+    return ntk_diagonal_[i * layers_ + (depth ? depth : layers_) - 1];
+  }
+  double nngp_diagonal(std::size_t i, std::size_t depth = 0) const {
+    return nngp_diagonal_[i * layers_ + (depth ? depth : layers_) - 1];
+  }
   std::uint64_t fingerprint(std::size_t i) const { return fingerprint_[i]; }
 
  private:
   std::size_t layers_;
   std::vector<SelfCell> cells_;
-  std::vector<double> ntk_diagonal_;
+  std::vector<double> ntk_diagonal_;   // [sequence][depth - 1]
   std::vector<double> nngp_diagonal_;
   std::vector<std::uint64_t> fingerprint_;
 };

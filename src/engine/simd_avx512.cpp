@@ -1,0 +1,63 @@
+// The tile walk for AVX-512 (this file is compiled with -mavx512f -mavx512dq): 8 doubles or 16
+// floats per vector; arc-cosine and arc-sine from glibc's vector math library (libmvec).
+#include <immintrin.h>
+
+#include "dispatch.hpp"
+#include "tile_walk.hpp"
+
+extern "C" {
+__m512d _ZGVeN8v_acos(__m512d);
+__m512d _ZGVeN8v_asin(__m512d);
+__m512 _ZGVeN16v_acosf(__m512);
+__m512 _ZGVeN16v_asinf(__m512);
+}
+
+namespace rntk::engine {
+namespace {
+
+struct Avx512d {
+  using T = double;
+  using R = __m512d;
+  static constexpr std::size_t W = 8;
+  static R load(const T* p) { return _mm512_loadu_pd(p); }
+  static void store(T* p, R v) { _mm512_storeu_pd(p, v); }
+  static R set1(T x) { return _mm512_set1_pd(x); }
+  static R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_pd(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static R div(R a, R b) { return _mm512_div_pd(a, b); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static R fnma(R a, R b, R c) { return _mm512_fnmadd_pd(a, b, c); }
+  static R min(R a, R b) { return _mm512_min_pd(a, b); }
+  static R max(R a, R b) { return _mm512_max_pd(a, b); }
+  static R sqrt(R a) { return _mm512_sqrt_pd(a); }
+  static R acos(R a) { return _ZGVeN8v_acos(a); }
+  static R asin(R a) { return _ZGVeN8v_asin(a); }
+};
+
+struct Avx512f {
+  using T = float;
+  using R = __m512;
+  static constexpr std::size_t W = 16;
+  static R load(const T* p) { return _mm512_loadu_ps(p); }
+  static void store(T* p, R v) { _mm512_storeu_ps(p, v); }
+  static R set1(T x) { return _mm512_set1_ps(x); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static R div(R a, R b) { return _mm512_div_ps(a, b); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R fnma(R a, R b, R c) { return _mm512_fnmadd_ps(a, b, c); }
+  static R min(R a, R b) { return _mm512_min_ps(a, b); }
+  static R max(R a, R b) { return _mm512_max_ps(a, b); }
+  static R sqrt(R a) { return _mm512_sqrt_ps(a); }
+  static R acos(R a) { return _ZGVeN16v_acosf(a); }
+  static R asin(R a) { return _ZGVeN16v_asinf(a); }
+};
+
+}  // namespace
+
+void walk_avx512(const TileInput& in, Workspace<double>& ws, const TileOutput& out) { walk_tile<Avx512d>(in, ws, out); }
+void walk_avx512(const TileInput& in, Workspace<float>& ws, const TileOutput& out) { walk_tile<Avx512f>(in, ws, out); }
+
+}  // namespace rntk::engine

@@ -1,0 +1,41 @@
+// The tile walk in portable scalar code (one lane per "vector"), for processors without AVX2; the
+// compiler may still vectorise what it can. std::acos / std::asin from libm.
+#include <cmath>
+
+#include "dispatch.hpp"
+#include "tile_walk.hpp"
+
+namespace rntk::engine {
+namespace {
+
+template <class Scalar>
+struct Portable {
+  using T = Scalar;
+  using R = Scalar;
+  static constexpr std::size_t W = 1;
+  static R load(const T* p) { return *p; }
+  static void store(T* p, R v) { *p = v; }
+  static R set1(T x) { return x; }
+  static R add(R a, R b) { return a + b; }
+  static R sub(R a, R b) { return a - b; }
+  static R mul(R a, R b) { return a * b; }
+  static R div(R a, R b) { return a / b; }
+  static R fma(R a, R b, R c) { return a * b + c; }  // unfused: no FMA unit assumed
+  static R fnma(R a, R b, R c) { return c - a * b; }
+  static R min(R a, R b) { return a < b ? a : b; }
+  static R max(R a, R b) { return a > b ? a : b; }
+  static R sqrt(R a) { return std::sqrt(a); }
+  static R acos(R a) { return std::acos(a); }
+  static R asin(R a) { return std::asin(a); }
+};
+
+}  // namespace
+
+void walk_portable(const TileInput& in, Workspace<double>& ws, const TileOutput& out) {
+  walk_tile<Portable<double>>(in, ws, out);
+}
+void walk_portable(const TileInput& in, Workspace<float>& ws, const TileOutput& out) {
+  walk_tile<Portable<float>>(in, ws, out);
+}
+
+}  // namespace rntk::engine

@@ -1,0 +1,235 @@
+// The hot loop: one tile of pairs walked over time, vectorised across the pairs of a tile row.
+//
+// The engine orders the sequences of the rows and of the columns by length, longest first. Pairs
+// are aligned at their last step, so at k steps before the end the pairs still walking are those of
+// the rows and the columns longer than k: a rectangle [0, rows_k) x [0, cols_k) of the tile that
+// grows as k falls. The per-layer state of the pairs is stored layer-major, row-major, with the row
+// padded to a multiple of the vector width, so a tile row is a run of contiguous lanes: row
+// quantities are broadcast and column quantities are loaded as vectors. Lanes of columns not yet
+// walking compute harmless values that are reset to zero when the column starts.
+//
+// The kernel is a template over a vector type V (V::T the scalar type, V::W lanes, and the
+// operations used below); simd_*.cpp instantiate it for AVX-512, AVX2 and portable scalar code,
+// in double and float. Every lane runs the same instructions, so a pair's value does not depend on
+// where it sits in a tile, which tile holds it, or which thread runs the tile.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <numbers>
+#include <vector>
+
+#include "rntk/params.hpp"
+#include "rntk/recursion.hpp"
+
+namespace rntk::engine {
+
+// Everything one tile walk reads. Rows and columns are in the engine's (length-sorted) order.
+struct TileInput {
+  std::size_t rows = 0, cols = 0, layers = 0, dim = 0;
+  const std::size_t* row_length = nullptr;  // descending
+  const std::size_t* col_length = nullptr;  // descending
+  // Per sequence: its last step's values (step T-1-k is k * dim before) and its last step's
+  // self cells (step T-1-k is k * layers before).
+  const double* const* row_values = nullptr;
+  const double* const* col_values = nullptr;
+  const SelfCell* const* row_cells = nullptr;
+  const SelfCell* const* col_cells = nullptr;
+  Coefficients coef{KernelParams{}, 1};
+  Activation activation = Activation::kRelu;
+};
+
+// Where the results go: for each depth d = 1 .. layers (index d - 1) a row-major rows x cols block
+// with leading dimension ld, or null when that depth and kernel is not wanted.
+struct TileOutput {
+  std::size_t ld = 0;
+  std::vector<double*> ntk;
+  std::vector<double*> nngp;
+};
+
+// 64-byte aligned scratch memory, grown on demand and reused from tile to tile.
+template <class T>
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data_); }
+  T* get(std::size_t n) {
+    if (n > capacity_) {
+      std::free(data_);
+      capacity_ = (n + 15) / 16 * 16;
+      data_ = static_cast<T*>(std::aligned_alloc(64, capacity_ * sizeof(T)));
+      if (!data_) throw std::bad_alloc();
+    }
+    return data_;
+  }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+template <class T>
+struct Workspace {
+  Scratch<T> state_v, state_vth;           // [layer][row][padded column]
+  Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
+  Scratch<T> col_x;                        // [channel][padded column], this step
+  Scratch<T> input;                        // [padded column]
+};
+
+// Lane counts are rounded up to whole vectors.
+template <std::size_t W>
+constexpr std::size_t padded(std::size_t n) {
+  return (n + W - 1) / W * W;
+}
+
+// The input term of layer 1 for every lane of a tile row: (su^2 / m) <x_t, x'_t'>, summed over the
+// channels in order (so it does not depend on the tile).
+template <class V>
+inline void input_products(const typename V::T* row_x, const typename V::T* col_x, std::size_t dim,
+                           std::size_t lanes, std::size_t stride, typename V::T su2_over_m,
+                           typename V::T* out) {
+  for (std::size_t j = 0; j < lanes; j += V::W) {
+    auto acc = V::mul(V::set1(row_x[0]), V::load(col_x + j));
+    for (std::size_t d = 1; d < dim; ++d) acc = V::fma(V::set1(row_x[d]), V::load(col_x + d * stride + j), acc);
+    V::store(out + j, V::mul(acc, V::set1(su2_over_m)));
+  }
+}
+
+// One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
+//   S  = sw^2 v_prev + I + sb^2                 (v_prev = V[K^l] at the previous cell)
+//   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there)
+//   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
+// with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1).
+template <class V>
+inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
+                         const typename V::T* below_vth, const typename V::T* input,
+                         const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
+                         const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
+                         std::size_t lanes, const Coefficients& c, Activation activation) {
+  using T = typename V::T;
+  const auto sw2 = V::set1(static_cast<T>(c.sw2));
+  const auto su2 = V::set1(static_cast<T>(c.su2));
+  const auto sb2 = V::set1(static_cast<T>(c.sb2));
+  const auto rq = V::set1(static_cast<T>(row.q));
+  const auto rnorm = V::set1(static_cast<T>(row.norm));
+  const auto rinv = V::set1(static_cast<T>(row.inv_norm));
+  const auto rinvq = V::set1(static_cast<T>(row.inv_q));
+  const auto one = V::set1(T(1));
+  const auto minus_one = V::set1(T(-1));
+  const auto pi = V::set1(static_cast<T>(std::numbers::pi));
+  const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
+  const auto two_over_pi = V::set1(static_cast<T>(2.0 / std::numbers::pi));
+  const auto four_over_pi = V::set1(static_cast<T>(4.0 / std::numbers::pi));
+  for (std::size_t j = 0; j < lanes; j += V::W) {
+    const auto in = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
+    const auto s = V::add(V::fma(sw2, V::load(v + j), in), sb2);
+    auto th = V::fma(sw2, V::load(vth + j), s);
+    if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
+    if (activation == Activation::kRelu) {
+      // lam = S / sqrt(q q') (0 when a variance is 0), clipped; V = c (lam (pi - acos lam) +
+      // sqrt(1 - lam^2)) / 2pi with c = sqrt(q q'), V' = (pi - acos lam) / 2pi.
+      const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
+      const auto angle = V::sub(pi, V::acos(lam));
+      const auto c = V::mul(rnorm, V::load(col_norm + j));
+      const auto sine = V::sqrt(V::fnma(lam, lam, one));  // |lam| <= 1: never negative
+      const auto dv = V::mul(angle, inv_two_pi);
+      V::store(v + j, V::mul(V::mul(c, V::fma(lam, angle, sine)), inv_two_pi));
+      V::store(vth + j, V::mul(dv, th));
+    } else {
+      // erf: V = (2/pi) asin(2 S / sqrt((1 + 2q)(1 + 2q'))), V' = (4/pi) / sqrt(1 + 2(q + q') +
+      // 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec section 5).
+      const auto cq = V::load(col_q + j);
+      const auto arg = V::min(one, V::max(minus_one, V::mul(V::add(s, s), V::mul(rinv, V::load(col_inv_norm + j)))));
+      const auto prod = V::mul(rq, cq);
+      const auto rho2 = V::min(one, V::mul(V::mul(s, s), V::mul(rinvq, V::load(col_inv_q + j))));
+      const auto two = V::set1(T(2));
+      const auto det = V::fma(V::mul(V::set1(T(4)), prod), V::sub(one, rho2), V::fma(two, V::add(rq, cq), one));
+      V::store(v + j, V::mul(two_over_pi, V::asin(arg)));
+      V::store(vth + j, V::mul(V::div(four_over_pi, V::sqrt(det)), th));
+    }
+  }
+}
+
+template <class V>
+void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutput& out) {
+  using T = typename V::T;
+  constexpr std::size_t W = V::W;
+  const std::size_t R = in.rows, C = in.cols, L = in.layers, m = in.dim;
+  const std::size_t Cp = padded<W>(C);
+  T* state_v = ws.state_v.get(L * R * Cp);
+  T* state_vth = ws.state_vth.get(L * R * Cp);
+  T* col_q = ws.col_q.get(L * Cp);
+  T* col_norm = ws.col_norm.get(L * Cp);
+  T* col_inv_norm = ws.col_inv_norm.get(L * Cp);
+  T* col_inv_q = ws.col_inv_q.get(L * Cp);
+  T* col_x = ws.col_x.get(m * Cp);
+  T* input = ws.input.get(Cp);
+  // Columns not walking yet read benign values.
+  std::fill(col_q, col_q + L * Cp, T(1));
+  std::fill(col_norm, col_norm + L * Cp, T(1));
+  std::fill(col_inv_norm, col_inv_norm + L * Cp, T(1));
+  std::fill(col_inv_q, col_inv_q + L * Cp, T(1));
+  std::fill(col_x, col_x + m * Cp, T(0));
+  std::fill(state_v, state_v + L * R * Cp, T(0));
+  std::fill(state_vth, state_vth + L * R * Cp, T(0));
+  std::vector<T> row_x(m);
+
+  const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
+  std::size_t rows_k = 0, cols_k = 0;
+  for (std::size_t k = longest; k-- > 0;) {  // k: steps before the last step
+    const std::size_t rows_before = rows_k;
+    while (rows_k < R && in.row_length[rows_k] > k) ++rows_k;  // new rows start from zero state
+    for (; cols_k < C && in.col_length[cols_k] > k; ++cols_k) {
+      for (std::size_t l = 0; l < L; ++l) {
+        for (std::size_t i = 0; i < rows_before; ++i) {
+          state_v[(l * R + i) * Cp + cols_k] = T(0);
+          state_vth[(l * R + i) * Cp + cols_k] = T(0);
+        }
+      }
+    }
+    for (std::size_t j = 0; j < cols_k; ++j) {
+      const SelfCell* cells = in.col_cells[j] - k * L;
+      for (std::size_t l = 0; l < L; ++l) {
+        col_q[l * Cp + j] = static_cast<T>(cells[l].q);
+        col_norm[l * Cp + j] = static_cast<T>(cells[l].norm);
+        col_inv_norm[l * Cp + j] = static_cast<T>(cells[l].inv_norm);
+        col_inv_q[l * Cp + j] = static_cast<T>(cells[l].inv_q);
+      }
+      const double* x = in.col_values[j] - k * m;
+      for (std::size_t d = 0; d < m; ++d) col_x[d * Cp + j] = static_cast<T>(x[d]);
+    }
+    const std::size_t lanes = padded<W>(cols_k);
+    for (std::size_t i = 0; i < rows_k; ++i) {
+      const SelfCell* cells = in.row_cells[i] - k * L;
+      const double* x = in.row_values[i] - k * m;
+      for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(x[d]);
+      input_products<V>(row_x.data(), col_x, m, lanes, Cp, static_cast<T>(in.coef.su2_over_m), input);
+      for (std::size_t l = 0; l < L; ++l) {
+        T* v = state_v + (l * R + i) * Cp;
+        T* vth = state_vth + (l * R + i) * Cp;
+        layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input, cells[l],
+                        col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp,
+                        lanes, in.coef, in.activation);
+      }
+    }
+  }
+
+  const T sv2 = static_cast<T>(in.coef.sv2);
+  for (std::size_t l = 0; l < L; ++l) {
+    if (!out.ntk[l] && !out.nngp[l]) continue;
+    for (std::size_t i = 0; i < R; ++i) {
+      const T* v = state_v + (l * R + i) * Cp;
+      const T* vth = state_vth + (l * R + i) * Cp;
+      for (std::size_t j = 0; j < C; ++j) {
+        if (out.ntk[l]) out.ntk[l][i * out.ld + j] = static_cast<double>(sv2 * (v[j] + vth[j]));
+        if (out.nngp[l]) out.nngp[l][i * out.ld + j] = static_cast<double>(sv2 * v[j]);
+      }
+    }
+  }
+}
+
+}  // namespace rntk::engine
