@@ -37,10 +37,12 @@ void ParamOptions::add_to(CLI::App& app, std::vector<ParamSpec::Group> groups) {
   }
 }
 
-Settings ParamOptions::settings() const {
+Settings ParamOptions::settings(const std::vector<std::string>& except) const {
   Settings settings;
   for (const auto& [name, option] : options_) {
-    if (option->count() > 0) set_param(settings, name, text_.at(name));
+    if (option->count() > 0 && std::find(except.begin(), except.end(), name) == except.end()) {
+      set_param(settings, name, text_.at(name));
+    }
   }
   return settings;
 }

@@ -17,9 +17,9 @@ class ParamOptions {
   // Adds one option per registry parameter (in `groups`) to `app`, with its default and range in
   // the help text.
   void add_to(CLI::App& app, std::vector<ParamSpec::Group> groups);
-  // The defaults overridden by the options given on the command line; throws rntk::Error naming
-  // the parameter and its allowed range.
-  Settings settings() const;
+  // The defaults overridden by the options given on the command line (but those in `except`);
+  // throws rntk::Error naming the parameter and its allowed range.
+  Settings settings(const std::vector<std::string>& except = {}) const;
   // The parameters given on the command line: (canonical name, text).
   std::vector<std::pair<std::string, std::string>> given() const;
   bool given(const std::string& name) const;

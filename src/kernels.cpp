@@ -1,6 +1,7 @@
 #include "rntk/kernels.hpp"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -86,8 +87,10 @@ std::string pass_key(const Settings& s) {
                     " z_normalise=" + (s.model.z_normalise ? "1" : "0") +
                     " pad=" + (s.model.pad ? "1" : "0");
   if (!is_recurrent(s.model.kernel) && !is_mlp(s.model.kernel)) return key;
+  // Every depth comes from the walk of the deepest network, and sigma_v only scales a kernel by
+  // sigma_v^2, so neither splits passes.
   for (const std::string& name : kernel_parameter_names(s.model.kernel)) {
-    key += " " + name + "=" + shortest_text(param_spec(name).get(s));
+    if (name != "layers" && name != "sigma_v") key += " " + name + "=" + shortest_text(param_spec(name).get(s));
   }
   return key;
 }
@@ -134,7 +137,9 @@ std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, Seque
   std::vector<Matrix> out;
   const KernelType type = first.model.kernel;
   if (is_recurrent(type) || is_mlp(type)) {
-    const Settings n = network_settings(first);
+    Settings n = network_settings(first);
+    n.kernel.sigma_v = 1.0;
+    for (const Settings& s : settings) n.kernel.layers = std::max(n.kernel.layers, s.kernel.layers);
     SequenceSet flat_x, flat_y;
     SequenceSetView vx = x;
     std::optional<SequenceSetView> vy;
@@ -147,10 +152,25 @@ std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, Seque
         vy = flat_y.view();
       }
     }
-    KernelSelection wanted{false, false};
-    for (const Settings& s : settings) (wants_ntk(s.model.kernel) ? wanted.ntk : wanted.nngp) = true;
+    KernelSelection wanted{false, false, false};
+    for (const Settings& s : settings) {
+      (wants_ntk(s.model.kernel) ? wanted.ntk : wanted.nngp) = true;
+      wanted.all_depths = wanted.all_depths || s.kernel.layers < n.kernel.layers;
+    }
     const GramResult g = vy ? gram(vx, *vy, n, wanted) : gram(vx, n, wanted);
-    for (const Settings& s : settings) out.push_back(wants_ntk(s.model.kernel) ? g.ntk : g.nngp);
+    for (const Settings& s : settings) {
+      const bool deepest = s.kernel.layers == n.kernel.layers;
+      const std::size_t d = static_cast<std::size_t>(s.kernel.layers) - 1;
+      if (wants_ntk(s.model.kernel)) {
+        out.push_back(deepest ? g.ntk : g.ntk_shallower[d]);
+      } else {
+        out.push_back(deepest ? g.nngp : g.nngp_shallower[d]);
+      }
+      const double sv2 = s.kernel.sigma_v * s.kernel.sigma_v;
+      if (sv2 != 1.0) {
+        for (std::size_t e = 0; e < out.back().rows() * out.back().cols(); ++e) out.back().data()[e] *= sv2;
+      }
+    }
   } else {
     const SequenceSet fx = flatten(x, length, first.model.pad);
     const SequenceSet fy = y ? flatten(*y, length, first.model.pad) : SequenceSet();

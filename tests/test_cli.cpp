@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "rntk/params.hpp"
 
@@ -131,6 +132,22 @@ TEST_F(Cli, NpyOutputIsWhatNumpyLoadsAndMatchesTsv) {
       "and np.load(d+'/K.'+k+'.npy').shape==(3,3) for k in ('ntk','nngp')); sys.exit(0 if ok else 1)\" " +
       dir_.string();
   EXPECT_EQ(std::system(check.c_str()), 0) << "numpy.load disagrees with the TSV output";
+}
+
+TEST_F(Cli, SeveralDepthsInOneRunEqualSeparateRuns) {
+  const std::string in = file("good.tsv", kGood);
+  ASSERT_EQ(run("gram " + in + " --layers 1,3 --kernel nngp -q -o " + path("K.tsv")).status, 0);
+  ASSERT_EQ(run("gram " + in + " -L 1 --kernel nngp -q -o " + path("one.tsv")).status, 0);
+  ASSERT_EQ(run("gram " + in + " -L 3 --kernel nngp -q -o " + path("three.tsv")).status, 0);
+  auto read = [&](const std::string& name) {
+    std::ifstream f(path(name));
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+  };
+  EXPECT_EQ(read("K.L1.tsv"), read("one.tsv"));
+  EXPECT_EQ(read("K.L3.tsv"), read("three.tsv"));
+  EXPECT_NE(read("K.L1.tsv"), read("K.L3.tsv"));
 }
 
 TEST_F(Cli, CrossGramInLibsvmFormatHasRowLabelsAndSerials) {

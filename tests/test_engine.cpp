@@ -26,6 +26,20 @@ std::string name_of(const Config& c) {
          (c.sigma_h > 0 ? "_sh" : "_nosh");
 }
 
+// Whether this processor runs an instruction set's tile walk.
+bool supported(Simd simd) {
+  try {
+    Settings s;
+    s.engine.simd = simd;
+    SequenceSet one(1);
+    one.append(std::vector<double>{1.0});
+    gram(one.view(), s);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 class AgainstReference : public ::testing::TestWithParam<Config> {};
 
 // Random multivariate data with lengths 1..9, including a duplicated sequence (same sample).
@@ -37,7 +51,11 @@ TEST_P(AgainstReference, SymmetricAndCrossGramsMatchTheFullGrid) {
                                    x.view().length(2) * 3));  // sequence 9 duplicates sequence 2
   const SequenceSet y = random_set(5, 3, 1, 12, 12);
   const ReferenceKernel reference(p);
-  const Settings settings{p, {}, {2, 4}};
+  for (const Simd simd : {Simd::kPortable, Simd::kAvx2, Simd::kAvx512}) {
+  Settings settings{p, {}, {2, 4}};
+  settings.engine.simd = simd;
+  if (!supported(simd)) continue;
+  SCOPED_TRACE(param_spec("simd").format(static_cast<double>(simd)));
 
   const GramResult kxx = gram(x.view(), settings);
   const GramResult kxy = gram(x.view(), y.view(), settings);
@@ -62,6 +80,7 @@ TEST_P(AgainstReference, SymmetricAndCrossGramsMatchTheFullGrid) {
   if (cfg.sigma_h > 0) {
     const auto distinct = reference(x[2], x[9], false);
     EXPECT_GT(std::abs(kxx.ntk(9, 2) - distinct.ntk), 1e-6) << "sh > 0 must couple a sample to itself";
+  }
   }
 }
 
@@ -153,6 +172,45 @@ TEST(Engine, AllDepthsInOnePassEqualShallowerNetworksBitwise) {
       const GramResult one = gram(x.view(), y.view(), Settings{shallow, {}, {}});
       EXPECT_TRUE(bitwise_equal(all.ntk_shallower[d - 1], one.ntk)) << d;
       EXPECT_TRUE(bitwise_equal(all.nngp_shallower[d - 1], one.nngp)) << d;
+    }
+  }
+}
+
+// Float arithmetic against double on z-normalised data: the error bound of the float mode.
+TEST(Engine, FloatModeStaysWithinItsErrorBound) {
+  const SequenceSet x = random_set(40, 2, 50, 300, 15);
+  for (Activation a : {Activation::kRelu, Activation::kErf}) {
+    for (int L : {1, 3}) {
+      Settings s{{1.4142135623730951, 1.0, 0.1, 0.0, 1.0, L, a}, {}, {}};
+      const GramResult d = gram(x.view(), s);
+      s.engine.precision = Precision::kFloat;
+      const GramResult f = gram(x.view(), s);
+      double worst = 0.0;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        for (std::size_t j = 0; j < x.size(); ++j) {
+          // Relative to the pair's scale sqrt(K(x,x) K(y,y)): erf kernels cross zero.
+          const double scale = std::sqrt(d.ntk(i, i) * d.ntk(j, j));
+          worst = std::max(worst, std::abs(f.ntk(i, j) - d.ntk(i, j)) / scale);
+          worst = std::max(worst, std::abs(f.nngp(i, j) - d.nngp(i, j)) / std::sqrt(d.nngp(i, i) * d.nngp(j, j)));
+        }
+      }
+      EXPECT_LT(worst, 1e-4) << activation_name(a) << " L=" << L;
+      EXPECT_GT(worst, 0.0) << "float mode should not be double";
+    }
+  }
+}
+
+TEST(Engine, EveryInstructionSetAndPrecisionIsBitwiseIndependentOfThreadsAndTiles) {
+  const SequenceSet x = random_set(30, 3, 1, 40, 16);
+  for (const Simd simd : {Simd::kPortable, Simd::kAvx2, Simd::kAvx512}) {
+    if (!supported(simd)) continue;
+    for (const Precision precision : {Precision::kDouble, Precision::kFloat}) {
+      Settings s{{1.3, 1.0, 0.1, 0.2, 1.0, 2, Activation::kErf}, {}, {1, 64, simd, precision}};
+      const GramResult base = gram(x.view(), s);
+      s.engine = {2, 5, simd, precision};
+      const GramResult other = gram(x.view(), s);
+      EXPECT_TRUE(bitwise_equal(base.ntk, other.ntk));
+      EXPECT_TRUE(bitwise_equal(base.nngp, other.nngp));
     }
   }
 }

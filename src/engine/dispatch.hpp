@@ -13,4 +13,12 @@ void walk_avx2(const TileInput& in, Workspace<float>& ws, const TileOutput& out)
 void walk_portable(const TileInput& in, Workspace<double>& ws, const TileOutput& out);
 void walk_portable(const TileInput& in, Workspace<float>& ws, const TileOutput& out);
 
+// The calibration loop (relu_dual_loop in tile_walk.hpp) per instruction set, in double.
+void relu_dual_loop_avx512(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
+                           std::size_t repeats);
+void relu_dual_loop_avx2(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
+                         std::size_t repeats);
+void relu_dual_loop_portable(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
+                             std::size_t repeats);
+
 }  // namespace rntk::engine

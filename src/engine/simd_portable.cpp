@@ -38,4 +38,9 @@ void walk_portable(const TileInput& in, Workspace<float>& ws, const TileOutput& 
   walk_tile<Portable<float>>(in, ws, out);
 }
 
+void relu_dual_loop_portable(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
+                        std::size_t repeats) {
+  relu_dual_loop<Portable<double>>(lam, scale, v, dv, n, repeats);
+}
+
 }  // namespace rntk::engine

@@ -233,3 +233,28 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
 }
 
 }  // namespace rntk::engine
+
+namespace rntk::engine {
+
+// The benchmark's calibration loop: the ReLU dual activation alone (spec section 2: V and V' from a
+// correlation and a scale), on arrays that stay in the L1 cache, with the same vector type and
+// vector arc-cosine as the tile walk. The cell throughput of the walk is compared with it.
+template <class V>
+void relu_dual_loop(const typename V::T* lam, const typename V::T* scale, typename V::T* v,
+                    typename V::T* dv, std::size_t n, std::size_t repeats) {
+  using T = typename V::T;
+  const auto one = V::set1(T(1));
+  const auto pi = V::set1(static_cast<T>(std::numbers::pi));
+  const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
+  for (std::size_t r = 0; r < repeats; ++r) {
+    for (std::size_t j = 0; j < n; j += V::W) {
+      const auto l = V::load(lam + j);
+      const auto angle = V::sub(pi, V::acos(l));
+      const auto sine = V::sqrt(V::fnma(l, l, one));
+      V::store(v + j, V::mul(V::mul(V::load(scale + j), V::fma(l, angle, sine)), inv_two_pi));
+      V::store(dv + j, V::mul(angle, inv_two_pi));
+    }
+  }
+}
+
+}  // namespace rntk::engine

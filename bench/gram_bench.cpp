@@ -1,0 +1,133 @@
+// One benchmark case of the Gram engine, or the calibration loop; run by bench/run_benchmark.py,
+// which measures peak memory around it and compares it with the NumPy reference.
+//
+//   rntk_gram_bench CASE --threads N [--write DIR]
+//       CASE: relu | erf | ragged | m64 | float (docs/PERFORMANCE.md lists their sizes).
+//       Prints "seconds=S cells=C" for the symmetric NTK + NNGP Gram matrix, where cells counts
+//       cell-layer updates: pairs i < j x the walk length min(T_i, T_j) x layers. --write DIR saves
+//       the data (values.npy, offsets.npy) and the result (ntk.npy, nngp.npy) for the check.
+//   rntk_gram_bench ceiling --threads N
+//       Prints "duals_per_second=R": the ReLU dual activation alone on arrays in L1, on N threads.
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/dispatch.hpp"
+#include "rntk/gram.hpp"
+#include "rntk/io.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Case {
+  std::size_t n = 2000, min_length = 128, max_length = 128, dim = 1;
+  rntk::Settings settings;
+};
+
+Case make_case(const std::string& name) {
+  Case c;
+  c.settings.kernel.layers = 2;
+  if (name == "erf") c.settings.kernel.activation = rntk::Activation::kErf;
+  if (name == "ragged") c.min_length = 64, c.max_length = 192;
+  if (name == "m64") c.dim = 64;
+  if (name == "float") c.settings.engine.precision = rntk::Precision::kFloat;
+  if (name != "relu" && name != "erf" && name != "ragged" && name != "m64" && name != "float") {
+    throw std::runtime_error("unknown case " + name);
+  }
+  return c;
+}
+
+rntk::SequenceSet make_data(const Case& c) {
+  std::mt19937_64 rng(2026);
+  std::uniform_int_distribution<std::size_t> length(c.min_length, c.max_length);
+  std::normal_distribution<double> normal;
+  rntk::SequenceSet set(c.dim);
+  std::vector<double> v;
+  for (std::size_t i = 0; i < c.n; ++i) {
+    v.resize(length(rng) * c.dim);
+    for (double& x : v) x = normal(rng);
+    set.append(v);
+  }
+  return set;
+}
+
+void save(const std::string& path, const rntk::Matrix& m) {
+  rntk::AtomicFile f(path);
+  rntk::write_matrix(f.stream(), m, rntk::MatrixFormat::kNpy);
+  f.commit();
+}
+
+int run_case(const std::string& name, int threads, const std::string& dir) {
+  Case c = make_case(name);
+  c.settings.engine.threads = threads;
+  const rntk::SequenceSet x = make_data(c);
+  const auto start = Clock::now();
+  const rntk::GramResult k = rntk::gram(x.view(), c.settings);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  double cells = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (std::size_t j = i + 1; j < x.size(); ++j) cells += static_cast<double>(std::min(x.view().length(i), x.view().length(j)));
+  }
+  cells *= c.settings.kernel.layers;
+  std::printf("seconds=%.6f cells=%.6e\n", seconds, cells);
+  if (!dir.empty()) {
+    rntk::Matrix values(x.view().total_steps(), x.dim());
+    std::memcpy(values.data(), x.values().data(), x.values().size() * sizeof(double));
+    rntk::Matrix offsets(x.offsets().size(), 1);
+    for (std::size_t i = 0; i < x.offsets().size(); ++i) offsets(i, 0) = static_cast<double>(x.offsets()[i]);
+    save(dir + "/values.npy", values);
+    save(dir + "/offsets.npy", offsets);
+    save(dir + "/ntk.npy", k.ntk);
+    save(dir + "/nngp.npy", k.nngp);
+  }
+  return 0;
+}
+
+int run_ceiling(int threads) {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const std::size_t n = 2048, repeats = 20000;
+  const auto start = Clock::now();
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> lam(n), scale(n), v(n), dv(n);
+    std::mt19937_64 rng(omp_get_thread_num());
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (std::size_t j = 0; j < n; ++j) lam[j] = u(rng), scale[j] = 1.5 + u(rng);
+    if (avx512) {
+      rntk::engine::relu_dual_loop_avx512(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
+    } else if (avx2) {
+      rntk::engine::relu_dual_loop_avx2(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
+    } else {
+      rntk::engine::relu_dual_loop_portable(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("duals_per_second=%.6e isa=%s\n", static_cast<double>(n * repeats) * threads / seconds,
+              avx512 ? "avx512" : avx2 ? "avx2" : "portable");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling --threads N [--write DIR]\n");
+    return 2;
+  }
+  int threads = 2;
+  std::string dir;
+  for (int a = 2; a + 1 < argc; a += 2) {
+    if (std::string(argv[a]) == "--threads") threads = std::stoi(argv[a + 1]);
+    if (std::string(argv[a]) == "--write") dir = argv[a + 1];
+  }
+  const std::string what = argv[1];
+  return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, dir);
+}

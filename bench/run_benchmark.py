@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""The Gram engine benchmark: prints a Markdown table (docs/PERFORMANCE.md holds the latest one).
+
+    /usr/bin/python3 bench/run_benchmark.py [--build build] [--cases relu,erf,ragged,m64,float]
+
+For each case it runs the engine (build/bench/rntk_gram_bench) on 2 threads and on 1, under
+/usr/bin/time for the peak resident memory, then the NumPy reference (bench/numpy_reference.py) on the
+same data and 2 threads, and checks that both give the same matrices. Throughput is in cell-layer
+updates per second: pairs i < j x walk length min(T_i, T_j) x layers. The ceiling is a calibration
+loop of the same binary: the ReLU dual activation (arc-cosine, square root and a few products, with
+the engine's vector arc-cosine) alone on arrays in the L1 cache, the most a cell update could cost
+less than.
+"""
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy_reference  # noqa: E402
+
+CASES = {
+    # name: (N, lengths, m, layers, activation, precision)
+    "relu": (2000, "128", 1, 2, "relu", "double"),
+    "erf": (2000, "128", 1, 2, "erf", "double"),
+    "ragged": (2000, "64..192", 1, 2, "relu", "double"),
+    "m64": (2000, "128", 64, 2, "relu", "double"),
+    "float": (2000, "128", 1, 2, "relu", "float"),
+}
+DEFAULTS = {"sw": 1.4142135623730951, "su": 1.0, "sb": 0.1, "sh": 0.0, "sv": 1.0}
+
+
+def run_engine(binary, case, threads, out_dir=None):
+    cmd = ["/usr/bin/time", "-f", "peak_kb=%M", binary, case, "--threads", str(threads)]
+    if out_dir:
+        cmd += ["--write", out_dir]
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    fields = dict(re.findall(r"(\w+)=([\w.+-]+)", text.stdout + text.stderr))
+    return float(fields["seconds"]), float(fields["cells"]), int(fields["peak_kb"])
+
+
+def machine():
+    model = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    flags = open("/proc/cpuinfo").read()
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE2"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return f"{model}, {os.cpu_count()} cores, {isa}; Linux {platform.release()}; NumPy {np.__version__}; commit {commit or '?'}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--cases", default=",".join(CASES))
+    args = parser.parse_args()
+    binary = os.path.join(args.build, "bench", "rntk_gram_bench")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # NumPy's matrix products: its 2 threads are the pool's
+
+    ceil = {}
+    for threads in (1, 2):
+        text = subprocess.run([binary, "ceiling", "--threads", str(threads)], check=True, capture_output=True, text=True).stdout
+        ceil[threads] = float(re.search(r"duals_per_second=([\d.e+-]+)", text).group(1))
+        isa = re.search(r"isa=(\w+)", text).group(1)
+
+    print(f"Machine: {machine()}\n")
+    print(f"Ceiling ({isa}, the engine's vector arc-cosine): {ceil[1]:.3g} ReLU dual activations/s on 1 thread, "
+          f"{ceil[2]:.3g} on 2 threads.\n")
+    print("| case | N | lengths | m | L | activation | precision | engine cells/s | NumPy cells/s | engine / NumPy "
+          "| 2 threads / 1 | fraction of ceiling | peak memory (output) | max rel. diff vs NumPy |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    throughput = {}
+    for case in args.cases.split(","):
+        n, lengths, m, layers, activation, precision = CASES[case]
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds2, cells, peak_kb = run_engine(binary, case, 2, tmp)
+            seconds1, _, _ = run_engine(binary, case, 1)
+            values = np.load(os.path.join(tmp, "values.npy"))
+            offsets = np.load(os.path.join(tmp, "offsets.npy"))[:, 0].astype(np.int64)
+            ntk, nngp = np.load(os.path.join(tmp, "ntk.npy")), np.load(os.path.join(tmp, "nngp.npy"))
+            params = dict(DEFAULTS, layers=layers, activation=activation)
+            start = time.perf_counter()
+            ref_ntk, ref_nngp = numpy_reference.gram(values, offsets, params, threads=2)
+            numpy_seconds = time.perf_counter() - start
+        diff = max(np.max(np.abs(ntk - ref_ntk) / np.abs(ref_ntk)), np.max(np.abs(nngp - ref_nngp) / np.abs(ref_nngp)))
+        rate = cells / seconds2
+        throughput[case] = rate
+        output_mb = 2 * n * n * 8 / 2**20
+        print(f"| {case} | {n} | {lengths} | {m} | {layers} | {activation} | {precision} | {rate:.3g} | "
+              f"{cells / numpy_seconds:.3g} | {numpy_seconds / seconds2:.1f}x | {seconds1 / seconds2:.2f}x | "
+              f"{rate / ceil[2]:.0%} | {peak_kb / 1024:.0f} MiB ({output_mb:.0f} MiB) | {diff:.1e} |", flush=True)
+    if "ragged" in throughput and "relu" in throughput:
+        print(f"\nRagged / equal-length cell throughput: {throughput['ragged'] / throughput['relu']:.2f}")
+    if "float" in throughput and "relu" in throughput:
+        print(f"Float / double cell throughput: {throughput['float'] / throughput['relu']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
