@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -227,46 +229,48 @@ Targets make_targets(const std::vector<std::string>& labels, Task task) {
 
 namespace {
 
-// Held-out predictions of one point on one fold, scored: number correct (classification) or sum of
-// squared errors (regression).
-double fold_score(const Matrix& k, const Settings& s, const Targets& t, const std::vector<int>& fold, int f) {
-  std::vector<std::size_t> train, held;
-  for (std::size_t i = 0; i < fold.size(); ++i) (fold[i] == f ? held : train).push_back(i);
-  if (held.empty() || train.empty()) return 0.0;
-  auto pick = [](const std::vector<int>& v, const std::vector<std::size_t>& idx) {
-    std::vector<int> out;
-    for (std::size_t i : idx) out.push_back(v[i]);
-    return out;
-  };
+std::vector<int> pick(const std::vector<int>& v, const std::vector<std::size_t>& idx) {
+  std::vector<int> out;
+  for (std::size_t i : idx) out.push_back(v[i]);
+  return out;
+}
+
+// Fits s's learner on k_fit(fit, fit) and scores its predictions for k_eval(eval, fit): the number
+// correct (classification) or the sum of squared errors (regression), against `truth`.
+double fit_and_score(const Matrix& k_fit, const std::vector<std::size_t>& fit, const Targets& t,
+                     const Matrix& k_eval, const std::vector<std::size_t>& eval, const Targets& truth,
+                     const Settings& s) {
+  if (eval.empty() || fit.empty()) return 0.0;
   if (t.task == Task::kClassification) {
     std::vector<int> predicted;
     if (s.model.learner == Learner::kSvm) {
-      const SvmClassifier svm = SvmClassifier::train(k, train, pick(t.class_of, train), s.model.C);
+      const SvmClassifier svm = SvmClassifier::train(k_fit, fit, pick(t.class_of, fit), s.model.C);
       std::vector<std::size_t> support;
-      for (std::size_t j : svm.support()) support.push_back(train[j]);
-      predicted = svm.predict(submatrix(k, held, support));
+      for (std::size_t j : svm.support()) support.push_back(fit[j]);
+      predicted = svm.predict(submatrix(k_eval, eval, support));
     } else {
       const int n_classes = static_cast<int>(t.classes.size());
-      const KernelRidge r = KernelRidge::fit(k, train, one_hot(pick(t.class_of, train), n_classes), s.model.lambda);
-      predicted = argmax_rows(r.predict(submatrix(k, held, train)));
+      const KernelRidge r = KernelRidge::fit(k_fit, fit, one_hot(pick(t.class_of, fit), n_classes), s.model.lambda);
+      predicted = argmax_rows(r.predict(submatrix(k_eval, eval, fit)));
     }
     double correct = 0;
-    for (std::size_t a = 0; a < held.size(); ++a) correct += predicted[a] == t.class_of[held[a]];
+    for (std::size_t a = 0; a < eval.size(); ++a) correct += predicted[a] == truth.class_of[eval[a]];
     return correct;
   }
-  Eigen::MatrixXd y(static_cast<Eigen::Index>(train.size()), 1);
-  for (std::size_t a = 0; a < train.size(); ++a) y(static_cast<Eigen::Index>(a), 0) = t.value_of[train[a]];
-  const KernelRidge r = KernelRidge::fit(k, train, y, s.model.lambda);
-  const Eigen::MatrixXd out = r.predict(submatrix(k, held, train));
+  Eigen::MatrixXd y(static_cast<Eigen::Index>(fit.size()), 1);
+  for (std::size_t a = 0; a < fit.size(); ++a) y(static_cast<Eigen::Index>(a), 0) = t.value_of[fit[a]];
+  const KernelRidge r = KernelRidge::fit(k_fit, fit, y, s.model.lambda);
+  const Eigen::MatrixXd out = r.predict(submatrix(k_eval, eval, fit));
   double sse = 0;
-  for (std::size_t a = 0; a < held.size(); ++a) {
-    const double e = out(static_cast<Eigen::Index>(a), 0) - t.value_of[held[a]];
+  for (std::size_t a = 0; a < eval.size(); ++a) {
+    const double e = out(static_cast<Eigen::Index>(a), 0) - truth.value_of[eval[a]];
     sse += e * e;
   }
   return sse;
 }
 
 void check_shared(const std::vector<Settings>& points) {
+  if (points.empty()) throw parameter_error("the model-selection grid is empty");
   for (const Settings& s : points) {
     if (s.model.task != points[0].model.task || s.model.folds != points[0].model.folds ||
         s.model.seed != points[0].model.seed) {
@@ -278,11 +282,25 @@ void check_shared(const std::vector<Settings>& points) {
   }
 }
 
-}  // namespace
+// Targets of test labels in the training classes' numbering (an unseen class is -1: never right).
+Targets targets_like(const Targets& train, const std::vector<std::string>& labels) {
+  if (train.task == Task::kRegression) return make_targets(labels, Task::kRegression);
+  Targets t = train;
+  t.class_of.clear();
+  for (const std::string& l : labels) {
+    const auto it = std::lower_bound(train.classes.begin(), train.classes.end(), l);
+    t.class_of.push_back(it != train.classes.end() && *it == l ? static_cast<int>(it - train.classes.begin()) : -1);
+  }
+  return t;
+}
 
-std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Settings>& points,
-                                      const Progress& progress) {
-  if (points.empty()) throw parameter_error("the model-selection grid is empty");
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Cross-validation of every point and, with a test set, its test score: pass by pass (one Gram
+// computation each), the (point, fold) fits of a pass on the threads.
+std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const std::vector<Settings>& points,
+                                const Progress& progress) {
   check_shared(points);
   const ModelParams& shared = points[0].model;
   const Targets t = make_targets(train.labels, shared.task);
@@ -291,6 +309,21 @@ std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Se
   const std::vector<int> fold = assign_folds(t.class_of, n, shared.folds, static_cast<std::uint64_t>(shared.seed),
                                              shared.task == Task::kClassification);
   const int n_folds = *std::max_element(fold.begin(), fold.end()) + 1;
+  // Split f < n_folds: fit on the other folds, score fold f; split n_folds: fit on all, score test.
+  std::vector<std::vector<std::size_t>> fit_rows(static_cast<std::size_t>(n_folds)), eval_rows(fit_rows.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int f = 0; f < n_folds; ++f) (fold[i] == f ? eval_rows : fit_rows)[static_cast<std::size_t>(f)].push_back(i);
+  }
+  std::optional<Targets> test_targets;
+  if (test) {
+    if (test->labels.empty()) throw input_error(test->source + ": the test set has no labels to score against");
+    test_targets = targets_like(t, test->labels);
+    fit_rows.emplace_back(n);
+    std::iota(fit_rows.back().begin(), fit_rows.back().end(), std::size_t{0});
+    eval_rows.emplace_back(test->sequences.size());
+    std::iota(eval_rows.back().begin(), eval_rows.back().end(), std::size_t{0});
+  }
+  const std::size_t splits = fit_rows.size();
   const std::size_t length = train.sequences.view().max_length();
 
   // Points grouped by pass (one Gram computation), then by kernel (one matrix), in grid order.
@@ -301,14 +334,17 @@ std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Se
     if (!by_pass.count(key)) pass_order.push_back(key);
     by_pass[key].push_back(p);
   }
-  std::map<bool, SequenceSet> prepared;  // by z_normalise
+  std::map<bool, SequenceSet> prepared, prepared_test;  // by z_normalise
   std::vector<Candidate> candidates(points.size());
   std::size_t done = 0;
   for (const std::string& pass : pass_order) {
     throw_if_stop_requested();
     const std::vector<std::size_t>& members = by_pass[pass];
-    const bool z = points[members[0]].model.z_normalise;
-    if (!prepared.count(z)) prepared.emplace(z, prepare(train.sequences.view(), points[members[0]].model));
+    const ModelParams& model = points[members[0]].model;
+    if (!prepared.count(model.z_normalise)) {
+      prepared.emplace(model.z_normalise, prepare(train.sequences.view(), model));
+      if (test) prepared_test.emplace(model.z_normalise, prepare(test->sequences.view(), model));
+    }
     std::vector<Settings> kernels;
     std::vector<std::string> kernel_keys;
     std::vector<std::size_t> kernel_of(members.size());
@@ -322,38 +358,60 @@ std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Se
       }
     }
     if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "kernel " + pass);
-    const auto kernel_start = std::chrono::steady_clock::now();
-    const std::vector<Matrix> grams = kernel_matrices(kernels, prepared.at(z).view(), nullptr, length);
-    const double kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - kernel_start).count();
-    const auto fit_start = std::chrono::steady_clock::now();
+    const auto kernel_start = Clock::now();
+    const SequenceSetView train_view = prepared.at(model.z_normalise).view();
+    const std::vector<Matrix> grams = kernel_matrices(kernels, train_view, nullptr, length);
+    std::vector<Matrix> test_grams;
+    if (test) test_grams = kernel_matrices(kernels, prepared_test.at(model.z_normalise).view(), &train_view, length);
+    const double kernel_seconds = seconds_since(kernel_start);
 
-    // Every (point, fold) pair of this pass is one task; threads take them in turn.
-    const std::size_t tasks = members.size() * static_cast<std::size_t>(n_folds);
+    // Every (point, split) pair of this pass is one task; threads take them in turn.
+    const auto fit_start = Clock::now();
+    const std::size_t tasks = members.size() * splits;
     std::vector<double> scores(tasks, 0.0);
     FirstError first_error;
 #pragma omp parallel for num_threads(resolve_threads(points[0].engine.threads)) schedule(dynamic, 1)
     for (std::size_t task = 0; task < tasks; ++task) {
       first_error.run([&] {
         throw_if_stop_requested();
-        const std::size_t m = task / static_cast<std::size_t>(n_folds);
-        const int f = static_cast<int>(task % static_cast<std::size_t>(n_folds));
-        scores[task] = fold_score(grams[kernel_of[m]], points[members[m]], t, fold, f);
+        const std::size_t m = task / splits, f = task % splits;
+        const bool on_test = static_cast<int>(f) == n_folds;
+        const Matrix& k = grams[kernel_of[m]];
+        scores[task] = fit_and_score(k, fit_rows[f], t, on_test ? test_grams[kernel_of[m]] : k, eval_rows[f],
+                                     on_test ? *test_targets : t, points[members[m]]);
       });
     }
     first_error.rethrow();
-    const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
+    const double fit_seconds = seconds_since(fit_start);
+    const bool classification = t.task == Task::kClassification;
     for (std::size_t m = 0; m < members.size(); ++m) {
       double total = 0;
-      for (int f = 0; f < n_folds; ++f) total += scores[m * static_cast<std::size_t>(n_folds) + static_cast<std::size_t>(f)];
-      const double score = t.task == Task::kClassification ? total / static_cast<double>(n)
-                                                           : -total / static_cast<double>(n);
-      candidates[members[m]] = {points[members[m]], score, kernel_seconds,
-                                fit_seconds / static_cast<double>(members.size())};
+      for (int f = 0; f < n_folds; ++f) total += scores[m * splits + static_cast<std::size_t>(f)];
+      Candidate& c = candidates[members[m]];
+      c = {points[members[m]], classification ? total / static_cast<double>(n) : -total / static_cast<double>(n),
+           kernel_seconds, fit_seconds / static_cast<double>(members.size())};
+      if (test) {
+        const double score = scores[m * splits + static_cast<std::size_t>(n_folds)];
+        const double size = static_cast<double>(test->sequences.size());
+        c.test_score = classification ? score / size : std::sqrt(score / size);
+      }
     }
     done += members.size();
   }
   if (progress) progress(1.0, "cross-validation done");
   return candidates;
+}
+
+}  // namespace
+
+std::vector<Candidate> cross_validate(const Dataset& train, const std::vector<Settings>& points,
+                                      const Progress& progress) {
+  return evaluate(train, nullptr, points, progress);
+}
+
+std::vector<Candidate> cross_validate_and_test(const Dataset& train, const Dataset& test,
+                                               const std::vector<Settings>& points, const Progress& progress) {
+  return evaluate(train, &test, points, progress);
 }
 
 std::string describe(const Settings& s) {

@@ -135,6 +135,20 @@ TEST(CrossValidation, SubBlockReuseEqualsRecomputingTheKernels) {
   }
 }
 
+TEST(CrossValidation, TestScoresOfEveryPointEqualFittedModels) {
+  const Dataset train = synthetic(7, 21), test = synthetic(4, 22);
+  const std::vector<Settings> points =
+      parse_grid("kernel = ntk, nngp, rbf; layers = 1, 2; learner = svm, ridge; C = 1, 100; lambda = 0.01; "
+                 "pad = true", "test").points(Settings{});
+  const std::vector<Candidate> cv = cross_validate(train, points);
+  const std::vector<Candidate> both = cross_validate_and_test(train, test, points);
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    EXPECT_EQ(both[p].cv_score, cv[p].cv_score);
+    const Prediction pred = Model::fit(train, points[p]).predict(test.sequences.view());
+    EXPECT_EQ(both[p].test_score, accuracy(pred.labels, test.labels)) << describe(points[p]);
+  }
+}
+
 TEST(CrossValidation, StratifiedFoldsAreBalancedSeededAndGraceful) {
   std::vector<int> classes;
   for (int i = 0; i < 23; ++i) classes.push_back(i < 17 ? 0 : i < 21 ? 1 : 2);  // 17, 4, 2 members

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,7 @@ struct Candidate {
   double cv_score = 0.0;       // accuracy, or minus the mean squared error
   double kernel_seconds = 0.0; // wall time of the Gram computation of its pass (shared by the pass)
   double fit_seconds = 0.0;    // wall time of its share of the cross-validation fits
+  double test_score = std::numeric_limits<double>::quiet_NaN();  // accuracy or RMSE on a test set
 };
 
 // Labels turned into what learners use.
@@ -78,6 +80,13 @@ std::string settings_key(const Settings& s);
 
 // The settings that matter for s, as "kernel=ntk layers=2 sigma_w=1.4 ... C=10".
 std::string describe(const Settings& s);
+
+// The same, and each point fitted on all of `train` and scored on `test` (accuracy or RMSE): the
+// measurement behind the default grids (bench/grid_points.cpp). A point's test score equals what
+// Model::fit on `train` then predict on `test` give.
+std::vector<Candidate> cross_validate_and_test(const Dataset& train, const Dataset& test,
+                                               const std::vector<Settings>& points,
+                                               const Progress& progress = {});
 
 // The index of the best candidate by the tie rule above.
 std::size_t best_candidate(const std::vector<Candidate>& candidates);
