@@ -2,6 +2,7 @@
 
 #include <libsvm/svm.h>
 
+#include <cmath>
 #include <string>
 
 #include "rntk/error.hpp"
@@ -47,6 +48,10 @@ SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_
                                    const std::vector<int>& classes, double C) {
   silence_libsvm();
   const std::size_t n = rows.size();
+  double scale = 0.0;
+  for (std::size_t a = 0; a < n; ++a) scale += k(rows[a], rows[a]);
+  scale /= static_cast<double>(n);
+  if (!(scale > 0.0) || !std::isfinite(scale)) scale = 1.0;
   // libsvm's precomputed format: row a is {0: a + 1 (serial), 1: K(a, 1), ..., n: K(a, n), end}.
   std::vector<svm_node> nodes(n * (n + 2));
   std::vector<svm_node*> x(n);
@@ -54,7 +59,7 @@ SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_
   for (std::size_t a = 0; a < n; ++a) {
     svm_node* row = &nodes[a * (n + 2)];
     row[0] = {0, static_cast<double>(a + 1)};
-    for (std::size_t b = 0; b < n; ++b) row[b + 1] = {static_cast<int>(b + 1), k(rows[a], rows[b])};
+    for (std::size_t b = 0; b < n; ++b) row[b + 1] = {static_cast<int>(b + 1), k(rows[a], rows[b]) / scale};
     row[n + 1] = {-1, 0.0};
     x[a] = row;
     y[a] = classes[a];
@@ -66,6 +71,7 @@ SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_
   }
   svm_model* model = svm_train(&problem, &param);
   State s;
+  s.kernel_scale = scale;
   s.n_classes = model->nr_class;
   s.labels.assign(model->label, model->label + model->nr_class);
   s.support_per_class.assign(model->nSV, model->nSV + model->nr_class);
@@ -110,7 +116,7 @@ std::vector<int> SvmClassifier::predict(const Matrix& k_support) const {
   std::vector<svm_node> x(l + 2);
   for (std::size_t i = 0; i < k_support.rows(); ++i) {
     x[0] = {0, 0.0};
-    for (std::size_t j = 0; j < l; ++j) x[j + 1] = {static_cast<int>(j + 1), k_support(i, j)};
+    for (std::size_t j = 0; j < l; ++j) x[j + 1] = {static_cast<int>(j + 1), k_support(i, j) / state_.kernel_scale};
     x[l + 1] = {-1, 0.0};
     predicted[i] = static_cast<int>(svm_predict(&model, x.data()));
   }

@@ -47,7 +47,7 @@ Settings settings_from_json(const json& j) {
 
 json svm_to_json(const SvmClassifier::State& st) {
   return {{"n_classes", st.n_classes}, {"labels", st.labels}, {"support_per_class", st.support_per_class},
-          {"coef", st.coef}, {"rho", st.rho}};
+          {"coef", st.coef}, {"rho", st.rho}, {"kernel_scale", st.kernel_scale}};
 }
 
 SvmClassifier::State svm_from_json(const json& j, std::size_t n_support) {
@@ -57,6 +57,7 @@ SvmClassifier::State svm_from_json(const json& j, std::size_t n_support) {
   st.support_per_class = j.at("support_per_class").get<std::vector<int>>();
   st.coef = j.at("coef").get<std::vector<std::vector<double>>>();
   st.rho = j.at("rho").get<std::vector<double>>();
+  st.kernel_scale = j.at("kernel_scale").get<double>();
   st.support.resize(n_support);
   std::iota(st.support.begin(), st.support.end(), std::size_t{0});
   const auto k = static_cast<std::size_t>(st.n_classes);

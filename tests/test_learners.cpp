@@ -52,13 +52,16 @@ TEST(Svm, PredictionsEqualLibsvmsOwnPrecomputedKernelPath) {
   const std::size_t n = train.sequences.size(), m = test.sequences.size();
   const Targets t = make_targets(train.labels, Task::kClassification);
 
-  // libsvm directly: the whole training Gram in its format, test rows indexed by training serials.
+  // libsvm directly: the whole training Gram in its format, test rows indexed by training serials,
+  // divided by the training Gram's mean diagonal as rntk's SVM documents.
+  double scale = 0;
+  for (std::size_t a = 0; a < n; ++a) scale += k(a, a) / static_cast<double>(n);
   std::vector<std::vector<svm_node>> rows(n + m, std::vector<svm_node>(n + 2));
   std::vector<svm_node*> x(n);
   std::vector<double> y(n);
   for (std::size_t a = 0; a < n + m; ++a) {
     rows[a][0] = {0, static_cast<double>(a + 1)};
-    for (std::size_t b = 0; b < n; ++b) rows[a][b + 1] = {static_cast<int>(b + 1), k(a, b)};
+    for (std::size_t b = 0; b < n; ++b) rows[a][b + 1] = {static_cast<int>(b + 1), k(a, b) / scale};
     rows[a][n + 1] = {-1, 0};
   }
   for (std::size_t a = 0; a < n; ++a) {

@@ -15,9 +15,12 @@
 namespace rntk {
 
 // C-SVM classification through libsvm's precomputed-kernel interface, multiclass one-vs-one as
-// libsvm does it. Classes are 0 .. n_classes - 1. Prediction always goes through libsvm's
-// svm_predict, on a model whose support vectors are renumbered 1 .. n_support, so a model trained
-// here and one loaded from a file predict identically.
+// libsvm does it. Classes are 0 .. n_classes - 1. libsvm sees the Gram matrix divided by its mean
+// diagonal (kernel_scale), so C is relative to the kernel's scale, as lambda is for kernel ridge:
+// the same C means the same thing for a kernel of values near 1 and one of values near 1e6 (and
+// the solver converges on both). With cosine normalisation the scale is 1. Prediction always goes
+// through libsvm's svm_predict, on a model whose support vectors are renumbered 1 .. n_support, so
+// a model trained here and one loaded from a file predict identically.
 class SvmClassifier {
  public:
   struct State {
@@ -27,6 +30,7 @@ class SvmClassifier {
     std::vector<std::vector<double>> coef;    // (n_classes - 1) x n_support
     std::vector<double> rho;                  // n_classes (n_classes - 1) / 2
     std::vector<std::size_t> support;         // indices into the training rows given to train()
+    double kernel_scale = 1.0;                // mean diagonal of the training Gram matrix
   };
 
   // Trains on k(rows[a], rows[b]); classes[a] is the class of rows[a].
