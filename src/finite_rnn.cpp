@@ -187,7 +187,7 @@ EmpiricalKernels empirical_kernels(const FiniteRNN& net, SequenceSetView x, Sequ
   };
   x.validate("row set");
   y.validate("column set");
-  const bool symmetric = x.values() == y.values() && x.offsets() == y.offsets();
+  const bool symmetric = x.values() == y.values() && x.offsets() == y.offsets() && x.ends() == y.ends();
   const std::vector<FiniteRNN::Trace> tx = traces_of(x);
   const std::vector<FiniteRNN::Trace> ty = symmetric ? std::vector<FiniteRNN::Trace>{} : traces_of(y);
   const std::vector<FiniteRNN::Trace>& cols = symmetric ? tx : ty;

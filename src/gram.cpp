@@ -86,7 +86,7 @@ GramEngine::GramEngine(SequenceSetView x, const Settings& settings)
   settings_.engine.simd = resolve_simd(settings.engine.simd);
   row_side_ = std::make_unique<Side>();
   for (std::size_t i : row_order_) {
-    const std::size_t last = static_cast<std::size_t>(x.offsets()[i + 1]) - 1;
+    const std::size_t last = x.last_step(i);
     row_side_->length.push_back(x.length(i));
     row_side_->last_values.push_back(x.values() + last * x.dim());
     row_side_->last_cells.push_back(row_stats_.step_cells(last));
@@ -105,7 +105,7 @@ GramEngine::GramEngine(SequenceSetView x, SequenceSetView y, const Settings& set
   col_order_ = longest_first(y);
   col_side_ = std::make_unique<Side>();
   for (std::size_t j : col_order_) {
-    const std::size_t last = static_cast<std::size_t>(y.offsets()[j + 1]) - 1;
+    const std::size_t last = y.last_step(j);
     col_side_->length.push_back(y.length(j));
     col_side_->last_values.push_back(y.values() + last * y.dim());
     col_side_->last_cells.push_back(col_stats_->step_cells(last));

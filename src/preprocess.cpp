@@ -10,11 +10,12 @@
 namespace rntk {
 
 SequenceSet z_normalise(SequenceSetView x) {
-  std::vector<double> values(x.values(), x.values() + x.total_steps() * x.dim());
+  SequenceSet out = copy(x);
+  std::vector<double> values = out.values();
   const std::size_t m = x.dim();
   for (std::size_t i = 0; i < x.size(); ++i) {
     const std::size_t T = x.length(i);
-    double* seq = values.data() + static_cast<std::size_t>(x.offsets()[i]) * m;
+    double* seq = values.data() + static_cast<std::size_t>(out.offsets()[i]) * m;
     for (std::size_t c = 0; c < m; ++c) {
       double mean = 0.0;
       double largest = 0.0;
@@ -32,13 +33,11 @@ SequenceSet z_normalise(SequenceSetView x) {
       for (std::size_t t = 0; t < T; ++t) seq[t * m + c] = (seq[t * m + c] - mean) * scale;
     }
   }
-  return SequenceSet(std::move(values), std::vector<std::int64_t>(x.offsets(), x.offsets() + x.size() + 1), m);
+  return SequenceSet(std::move(values), out.offsets(), m);
 }
 
 SequenceSet prepare(SequenceSetView x, const ModelParams& params) {
-  if (params.z_normalise) return z_normalise(x);
-  return SequenceSet(std::vector<double>(x.values(), x.values() + x.total_steps() * x.dim()),
-                     std::vector<std::int64_t>(x.offsets(), x.offsets() + x.size() + 1), x.dim());
+  return params.z_normalise ? z_normalise(x) : copy(x);
 }
 
 SequenceSet flatten(SequenceSetView x, std::size_t length, bool pad) {

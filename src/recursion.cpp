@@ -33,7 +33,7 @@ bool same_sample(SequenceView a, std::uint64_t fingerprint_a, SequenceView b,
 
 SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int threads)
     : layers_(static_cast<std::size_t>(params.layers)),
-      cells_(set.total_steps() * layers_),
+      cells_(set.step_span() * layers_),
       ntk_diagonal_(set.size() * layers_),
       nngp_diagonal_(set.size() * layers_),
       fingerprint_(set.size()) {
@@ -50,7 +50,7 @@ SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int thread
       // The walk of x with itself along t = t': every cell has correlation exactly 1.
       std::vector<LayerState> state(L, LayerState{c.sh2, 0.0});
       for (std::size_t t = 0; t < x.length(); ++t) {
-        SelfCell* cell = &cells_[(static_cast<std::size_t>(set.offsets()[i]) + t) * L];
+        SelfCell* cell = &cells_[(set.first_step(i) + t) * L];
         double input = c.su2_over_m * squared_norm(x.step(t), x.dim());
         double input_th = 0.0;
         for (std::size_t l = 0; l < L; ++l) {

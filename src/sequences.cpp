@@ -25,6 +25,19 @@ std::uint64_t fingerprint(SequenceView x) {
   return h;
 }
 
+std::size_t SequenceSetView::step_span() const {
+  if (!ends_) return count_ ? static_cast<std::size_t>(offsets_[count_]) : 0;
+  std::size_t span = 0;
+  for (std::size_t i = 0; i < count_; ++i) span = std::max(span, static_cast<std::size_t>(ends_[i]));
+  return span;
+}
+
+std::size_t SequenceSetView::total_steps() const {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < count_; ++i) total += length(i);
+  return total;
+}
+
 std::size_t SequenceSetView::max_length() const {
   std::size_t longest = 0;
   for (std::size_t i = 0; i < count_; ++i) longest = std::max(longest, length(i));
@@ -34,28 +47,26 @@ std::size_t SequenceSetView::max_length() const {
 void SequenceSetView::validate(const char* what) const {
   const std::string name(what);
   if (dim_ == 0) throw input_error(name + ": dimension must be at least 1");
-  if (count_ > 0 && offsets_[0] != 0) {
+  if (count_ > 0 && !ends_ && offsets_[0] != 0) {
     throw input_error(name + ": offsets[0] must be 0, got " + std::to_string(offsets_[0]));
   }
   for (std::size_t i = 0; i < count_; ++i) {
-    if (offsets_[i + 1] <= offsets_[i]) {
+    const std::int64_t end = ends_ ? ends_[i] : offsets_[i + 1];
+    if (offsets_[i] < 0 || end <= offsets_[i]) {
       throw input_error(name + ": sequence " + std::to_string(i) +
                         " is empty (every sequence needs at least one time step)");
     }
   }
-  const std::size_t n = total_steps() * dim_;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (!std::isfinite(values_[k])) {
-      const std::size_t step = k / dim_;
-      const std::size_t i = static_cast<std::size_t>(
-          std::upper_bound(offsets_, offsets_ + count_ + 1, static_cast<std::int64_t>(step)) -
-          offsets_ - 1);
-      throw input_error(name + ": sequence " + std::to_string(i) + ", time step " +
-                        std::to_string(step - static_cast<std::size_t>(offsets_[i])) +
-                        ", channel " + std::to_string(k % dim_) + " is " +
-                        std::to_string(values_[k]) +
-                        "; values must be finite (missing values inside a series are not "
-                        "supported: interpolate them, or cut the series)");
+  for (std::size_t i = 0; i < count_; ++i) {
+    const SequenceView s = (*this)[i];
+    for (std::size_t k = 0; k < s.length() * dim_; ++k) {
+      if (!std::isfinite(s.data()[k])) {
+        throw input_error(name + ": sequence " + std::to_string(i) + ", time step " +
+                          std::to_string(k / dim_) + ", channel " + std::to_string(k % dim_) + " is " +
+                          std::to_string(s.data()[k]) +
+                          "; values must be finite (missing values inside a series are not "
+                          "supported: interpolate them, or cut the series)");
+      }
     }
   }
 }
@@ -67,6 +78,12 @@ SequenceSet subset(SequenceSetView x, const std::vector<std::size_t>& indices) {
     out.append(std::span<const double>(s.data(), s.length() * s.dim()));
   }
   return out;
+}
+
+SequenceSet copy(SequenceSetView x) {
+  std::vector<std::size_t> all(x.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return subset(x, all);
 }
 
 void SequenceSet::append(std::span<const double> values) {

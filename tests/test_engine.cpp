@@ -215,6 +215,25 @@ TEST(Engine, EveryInstructionSetAndPrecisionIsBitwiseIndependentOfThreadsAndTile
   }
 }
 
+TEST(Engine, PaddedArrayViewedWithEndsEqualsTheContiguousSet) {
+  const SequenceSet x = random_set(9, 2, 1, 12, 17);
+  // The same sequences in a 9 x 12 x 2 array, each followed by NaN padding.
+  const std::size_t T = 12;
+  std::vector<double> padded(9 * T * 2, std::nan(""));
+  std::vector<std::int64_t> offsets(9), ends(9);
+  for (std::size_t i = 0; i < 9; ++i) {
+    std::copy(x[i].data(), x[i].data() + x[i].length() * 2, padded.begin() + static_cast<std::ptrdiff_t>(i * T * 2));
+    offsets[i] = static_cast<std::int64_t>(i * T);
+    ends[i] = offsets[i] + static_cast<std::int64_t>(x[i].length());
+  }
+  const SequenceSetView view(padded.data(), offsets.data(), 9, 2, ends.data());
+  const GramResult a = gram(view, Settings{});
+  const GramResult b = gram(x.view(), Settings{});
+  EXPECT_TRUE(bitwise_equal(a.ntk, b.ntk));
+  EXPECT_TRUE(bitwise_equal(a.nngp, b.nngp));
+  EXPECT_EQ(copy(view).values(), x.values());
+}
+
 TEST(Engine, SelectingOneKernelGivesTheSameValues) {
   const SequenceSet x = random_set(10, 1, 2, 10, 10);
   const GramResult both = gram(x.view(), Settings{});

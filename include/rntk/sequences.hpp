@@ -9,6 +9,11 @@
 // SequenceSet owns the two arrays; SequenceSetView is a non-owning view of the same layout (from a
 // SequenceSet, a NumPy array or any caller's buffers) and is what the engine reads. A view never
 // copies. Values must be finite: missing data are not representable, padding is expressed by offsets.
+//
+// A view may also take `ends` (count entries): sequence i is then steps offsets[i] .. ends[i] - 1,
+// and the steps between one sequence's end and the next one's start are ignored. This views a
+// padded array without a copy: an (n, T) array whose row i holds a series of length T_i followed by
+// padding is offsets[i] = i T, ends[i] = i T + T_i.
 #pragma once
 
 #include <cstddef>
@@ -38,21 +43,28 @@ class SequenceView {
 class SequenceSetView {
  public:
   SequenceSetView(const double* values, const std::int64_t* offsets, std::size_t count,
-                  std::size_t dim)
-      : values_(values), offsets_(offsets), count_(count), dim_(dim) {}
+                  std::size_t dim, const std::int64_t* ends = nullptr)
+      : values_(values), offsets_(offsets), ends_(ends), count_(count), dim_(dim) {}
 
   std::size_t size() const { return count_; }
   std::size_t dim() const { return dim_; }
   std::size_t length(std::size_t i) const {
-    return static_cast<std::size_t>(offsets_[i + 1] - offsets_[i]);
+    return static_cast<std::size_t>((ends_ ? ends_[i] : offsets_[i + 1]) - offsets_[i]);
   }
-  std::size_t total_steps() const { return static_cast<std::size_t>(offsets_[count_]); }
+  // Index (in values, counted in steps) of sequence i's first and last step.
+  std::size_t first_step(std::size_t i) const { return static_cast<std::size_t>(offsets_[i]); }
+  std::size_t last_step(std::size_t i) const { return first_step(i) + length(i) - 1; }
+  // One past the largest step index any sequence uses: the size of a per-step table.
+  std::size_t step_span() const;
+  // The number of steps of all sequences together.
+  std::size_t total_steps() const;
   std::size_t max_length() const;
   SequenceView operator[](std::size_t i) const {
     return {values_ + static_cast<std::size_t>(offsets_[i]) * dim_, length(i), dim_};
   }
   const double* values() const { return values_; }
   const std::int64_t* offsets() const { return offsets_; }
+  const std::int64_t* ends() const { return ends_; }
 
   // Throws rntk::Error (kInput) naming the first violation of the convention above: dim 0, bad
   // offsets, an empty sequence, a non-finite value. `what` names the data in the message.
@@ -61,6 +73,7 @@ class SequenceSetView {
  private:
   const double* values_;
   const std::int64_t* offsets_;
+  const std::int64_t* ends_;
   std::size_t count_;
   std::size_t dim_;
 };
@@ -89,6 +102,8 @@ class SequenceSet {
 
 // The sequences of x at `indices`, in that order, copied.
 SequenceSet subset(SequenceSetView x, const std::vector<std::size_t>& indices);
+// All sequences of x, copied into one contiguous set.
+SequenceSet copy(SequenceSetView x);
 
 // A 64-bit hash of a sequence's length and values (equal sequences hash equal, -0.0 as 0.0).
 std::uint64_t fingerprint(SequenceView x);
