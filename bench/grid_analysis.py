@@ -4,7 +4,7 @@
     /usr/bin/python3 bench/grid_analysis.py POINTS.csv [--grid "name=v1,v2; name=v3"] ...
 
 For each sub-grid (the built-in candidates, or those given with --grid) and each data set it picks
-the point cross-validation picks (highest cv_score; ties to the smaller C or larger lambda, then the
+the point cross-validation picks (highest cv_score; ties to the smaller C or larger alpha, then the
 earlier point: rntk's rule) and reports the mean test accuracy of those picks over all data sets,
 the variable-length and the fixed-length ones, with the number of points and of kernel passes (the
 cost). "oracle" rows give the mean of the best test accuracy in the sub-grid: what a perfect choice
@@ -48,8 +48,8 @@ def family(kernel):
 
 
 def regularisation(row):
-    """Larger is more regularised: smaller C (SVM) or larger lambda (ridge)."""
-    return -float(row["C"]) if row["learner"] == "svm" else float(row["lambda"])
+    """Larger is more regularised: smaller C (SVM) or larger alpha (ridge)."""
+    return -float(row["C"]) if row["learner"] == "svm" else float(row["alpha"])
 
 
 def replay(rows_by_set, grid):

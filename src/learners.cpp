@@ -124,21 +124,21 @@ std::vector<int> SvmClassifier::predict(const Matrix& k_support) const {
 }
 
 KernelRidge KernelRidge::fit(const Matrix& k, const std::vector<std::size_t>& rows,
-                             const Eigen::MatrixXd& targets, double lambda) {
+                             const Eigen::MatrixXd& targets, double alpha) {
   const auto n = static_cast<Eigen::Index>(rows.size());
   Eigen::MatrixXd a(n, n);
   for (Eigen::Index i = 0; i < n; ++i) {
     for (Eigen::Index j = 0; j < n; ++j) a(i, j) = k(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
   }
-  const double ridge = lambda * a.trace() / static_cast<double>(n);
-  a.diagonal().array() += ridge > 0.0 ? ridge : lambda;
+  const double ridge = alpha * a.trace() / static_cast<double>(n);
+  a.diagonal().array() += ridge > 0.0 ? ridge : alpha;
   const Eigen::LLT<Eigen::MatrixXd> cholesky(a);
   if (cholesky.info() == Eigen::Success) return KernelRidge(cholesky.solve(targets));
   // Rounding can make K + ridge I numerically indefinite for a tiny lambda: LDL^T still solves it.
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
   if (ldlt.info() != Eigen::Success) {
-    throw numeric_error("kernel ridge: K + lambda I is singular; increase lambda (now " +
-                        std::to_string(lambda) + ")");
+    throw numeric_error("kernel ridge: K + alpha I is singular; increase alpha (now " +
+                        std::to_string(alpha) + ")");
   }
   return KernelRidge(ldlt.solve(targets));
 }

@@ -99,7 +99,7 @@ Model Model::fit(const Dataset& train, const Settings& s) {
   } else {
     y = Eigen::Map<const Eigen::VectorXd>(t.value_of.data(), static_cast<Eigen::Index>(t.value_of.size()));
   }
-  m.ridge_ = KernelRidge::fit(k, all, y, s.model.lambda);
+  m.ridge_ = KernelRidge::fit(k, all, y, s.model.alpha);
   m.support_ = subset(x.view(), all);
   return m;
 }
@@ -163,6 +163,10 @@ void Model::save(std::ostream& out) const {
 Model Model::load(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw io_error(path + ": cannot open for reading (missing file or no permission)");
+  return load(in, path);
+}
+
+Model Model::load(std::istream& in, const std::string& path) {
   json j;
   try {
     j = json::parse(in);

@@ -53,7 +53,7 @@ void canonicalise(Settings& s, const Settings& base) {
       }
     }
   }
-  if (s.model.learner == Learner::kSvm) s.model.lambda = base.model.lambda;
+  if (s.model.learner == Learner::kSvm) s.model.alpha = base.model.alpha;
   if (s.model.learner == Learner::kRidge) s.model.C = base.model.C;
 }
 
@@ -65,7 +65,7 @@ void shuffle(std::vector<std::size_t>& v, std::mt19937_64& rng) {
 // A learner's regularisation strength, comparable between points of the same learner only.
 bool more_regularised(const Settings& a, const Settings& b) {
   if (a.model.learner != b.model.learner) return false;
-  return a.model.learner == Learner::kSvm ? a.model.C < b.model.C : a.model.lambda > b.model.lambda;
+  return a.model.learner == Learner::kSvm ? a.model.C < b.model.C : a.model.alpha > b.model.alpha;
 }
 
 }  // namespace
@@ -250,7 +250,7 @@ double fit_and_score(const Matrix& k_fit, const std::vector<std::size_t>& fit, c
       predicted = svm.predict(submatrix(k_eval, eval, support));
     } else {
       const int n_classes = static_cast<int>(t.classes.size());
-      const KernelRidge r = KernelRidge::fit(k_fit, fit, one_hot(pick(t.class_of, fit), n_classes), s.model.lambda);
+      const KernelRidge r = KernelRidge::fit(k_fit, fit, one_hot(pick(t.class_of, fit), n_classes), s.model.alpha);
       predicted = argmax_rows(r.predict(submatrix(k_eval, eval, fit)));
     }
     double correct = 0;
@@ -259,7 +259,7 @@ double fit_and_score(const Matrix& k_fit, const std::vector<std::size_t>& fit, c
   }
   Eigen::MatrixXd y(static_cast<Eigen::Index>(fit.size()), 1);
   for (std::size_t a = 0; a < fit.size(); ++a) y(static_cast<Eigen::Index>(a), 0) = t.value_of[fit[a]];
-  const KernelRidge r = KernelRidge::fit(k_fit, fit, y, s.model.lambda);
+  const KernelRidge r = KernelRidge::fit(k_fit, fit, y, s.model.alpha);
   const Eigen::MatrixXd out = r.predict(submatrix(k_eval, eval, fit));
   double sse = 0;
   for (std::size_t a = 0; a < eval.size(); ++a) {
@@ -423,7 +423,7 @@ std::string describe(const Settings& s) {
   d += std::string(" cosine=") + (s.model.cosine ? "true" : "false");
   if (!s.model.z_normalise) d += " z_normalise=false";
   if (s.model.learner == Learner::kSvm) return d + " learner=svm C=" + shortest_text(s.model.C);
-  return d + " learner=ridge lambda=" + shortest_text(s.model.lambda);
+  return d + " learner=ridge alpha=" + shortest_text(s.model.alpha);
 }
 
 std::size_t best_candidate(const std::vector<Candidate>& candidates) {

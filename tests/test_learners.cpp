@@ -95,13 +95,13 @@ TEST(KernelRidge, EqualsADirectSolve) {
   const SequenceSet x = random_set(30, 2, 5, 20, 3);
   const Matrix k = gram(x.view(), Settings{}).ntk;
   Eigen::MatrixXd y = Eigen::MatrixXd::Random(30, 2);
-  const double lambda = 0.01;
-  const KernelRidge r = KernelRidge::fit(k, all_rows(30), y, lambda);
+  const double alpha = 0.01;
+  const KernelRidge r = KernelRidge::fit(k, all_rows(30), y, alpha);
   Eigen::MatrixXd a(30, 30);
   for (int i = 0; i < 30; ++i) {
     for (int j = 0; j < 30; ++j) a(i, j) = k(i, j);
   }
-  const Eigen::MatrixXd direct = (a + lambda * a.trace() / 30 * Eigen::MatrixXd::Identity(30, 30)).fullPivLu().solve(y);
+  const Eigen::MatrixXd direct = (a + alpha * a.trace() / 30 * Eigen::MatrixXd::Identity(30, 30)).fullPivLu().solve(y);
   EXPECT_LT((r.coefficients() - direct).norm(), 1e-9 * direct.norm());
   const Eigen::MatrixXd out = r.predict(k);
   EXPECT_LT((out - a * direct).norm(), 1e-9 * out.norm());
@@ -141,7 +141,7 @@ TEST(CrossValidation, SubBlockReuseEqualsRecomputingTheKernels) {
 TEST(CrossValidation, TestScoresOfEveryPointEqualFittedModels) {
   const Dataset train = synthetic(7, 21), test = synthetic(4, 22);
   const std::vector<Settings> points =
-      parse_grid("kernel = ntk, nngp, rbf; layers = 1, 2; learner = svm, ridge; C = 1, 100; lambda = 0.01; "
+      parse_grid("kernel = ntk, nngp, rbf; layers = 1, 2; learner = svm, ridge; C = 1, 100; alpha = 0.01; "
                  "pad = true", "test").points(Settings{});
   const std::vector<Candidate> cv = cross_validate(train, points);
   const std::vector<Candidate> both = cross_validate_and_test(train, test, points);
@@ -189,8 +189,8 @@ TEST(Selection, TiesGoToStrongerRegularisationThenGridOrder) {
   EXPECT_EQ(best_candidate({{a, 0.9}, {b, 0.8}, {c, 0.95}}), 2u);
   Settings r1, r2;
   r1.model.learner = r2.model.learner = Learner::kRidge;
-  r1.model.lambda = 0.1;
-  r2.model.lambda = 1;
+  r1.model.alpha = 0.1;
+  r2.model.alpha = 1;
   EXPECT_EQ(best_candidate({{r1, 0.5}, {r2, 0.5}}), 1u);
 }
 
@@ -300,10 +300,10 @@ TEST_P(ModelFiles, PredictionsAfterReloadingEqualPredictionsInProcess) {
 INSTANTIATE_TEST_SUITE_P(
     Learners, ModelFiles,
     ::testing::Values("kernel = ntk, nngp; layers = 1, 2; C = 1, 100",
-                      "kernel = nngp; learner = ridge; lambda = 0.001, 0.1",
+                      "kernel = nngp; learner = ridge; alpha = 0.001, 0.1",
                       "kernel = rbf; pad = true; gamma = 1; C = 10",
                       "kernel = mlp-ntk; pad = true; layers = 2; learner = ridge",
-                      "kernel = ntk; task = regression; learner = ridge; lambda = 0.01, 1"),
+                      "kernel = ntk; task = regression; learner = ridge; alpha = 0.01, 1"),
     [](const auto& info) { return "grid" + std::to_string(info.index); });
 
 TEST(ModelFiles, BrokenFilesAreRefusedWithTheirName) {

@@ -16,7 +16,7 @@ namespace rntk {
 
 // C-SVM classification through libsvm's precomputed-kernel interface, multiclass one-vs-one as
 // libsvm does it. Classes are 0 .. n_classes - 1. libsvm sees the Gram matrix divided by its mean
-// diagonal (kernel_scale), so C is relative to the kernel's scale, as lambda is for kernel ridge:
+// diagonal (kernel_scale), so C is relative to the kernel's scale, as alpha is for kernel ridge:
 // the same C means the same thing for a kernel of values near 1 and one of values near 1e6 (and
 // the solver converges on both). With cosine normalisation the scale is 1. Prediction always goes
 // through libsvm's svm_predict, on a model whose support vectors are renumbered 1 .. n_support, so
@@ -50,12 +50,12 @@ class SvmClassifier {
   State state_;
 };
 
-// Kernel ridge regression: solves (K + lambda trace(K)/n I) A = Y by Cholesky, so lambda is
+// Kernel ridge regression: solves (K + alpha trace(K)/n I) A = Y by Cholesky, so alpha is
 // relative to the kernel's scale. Targets have one column per output (one-hot for classification).
 class KernelRidge {
  public:
   static KernelRidge fit(const Matrix& k, const std::vector<std::size_t>& rows,
-                         const Eigen::MatrixXd& targets, double lambda);
+                         const Eigen::MatrixXd& targets, double alpha);
   explicit KernelRidge(Eigen::MatrixXd coefficients) : coef_(std::move(coefficients)) {}
 
   const Eigen::MatrixXd& coefficients() const { return coef_; }

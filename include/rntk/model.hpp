@@ -35,6 +35,8 @@ class Model {
   void save(std::ostream& out) const;
   void save(const std::string& path) const;  // atomic: a temporary file renamed when complete
   static Model load(const std::string& path);
+  // From a stream; `name` stands for the source in messages.
+  static Model load(std::istream& in, const std::string& name);
 
  private:
   Settings settings_;

@@ -41,7 +41,7 @@ struct ModelParams {
   bool pad = false;         // baselines: zero-pad shorter series instead of refusing them
   Learner learner = Learner::kSvm;
   double C = 1.0;           // SVM cost
-  double lambda = 1e-3;     // kernel ridge regulariser, relative to trace(K) / n
+  double alpha = 1e-3;      // kernel ridge regulariser, relative to trace(K) / n
   Task task = Task::kClassification;
   int folds = 5;            // cross-validation folds
   int seed = 0;             // seed of the fold assignment

@@ -3,18 +3,18 @@
 // Grid text: axes separated by ';' or new lines, each "name = v1, v2, ...", names from the
 // parameter registry (docs/PARAMETERS.md); '#' starts a comment. The grid is the cartesian product
 // of the axes on top of base settings, the last axis varying fastest; a parameter that does not
-// change a point's kernel (sigma_w for rbf, gamma for ntk, lambda for the SVM, ...) is not varied
+// change a point's kernel (sigma_w for rbf, gamma for ntk, alpha for the SVM, ...) is not varied
 // for it, so no point is evaluated twice.
 //
 // Cross-validation: stratified k-fold for classification (members of each class dealt round-robin
 // to the folds after a seeded shuffle, so a class with fewer members than folds is simply spread
 // over fewer folds), plain seeded k-fold for regression. The training Gram matrix of a kernel is
-// computed once; every fold and every C or lambda uses its sub-blocks; kernels that share a pass
+// computed once; every fold and every C or alpha uses its sub-blocks; kernels that share a pass
 // (NTK and NNGP of one network, all baselines) share that computation too.
 //
 // Score: pooled accuracy of the held-out predictions (classification) or minus their mean squared
 // error (regression). Ties are broken in favour of stronger regularisation (smaller C, larger
-// lambda), then of the earlier point in grid order.
+// alpha), then of the earlier point in grid order.
 #pragma once
 
 #include <cstdint>
