@@ -12,7 +12,7 @@ packages=(
   libopenblas-dev                        # BLAS for large-dimension input products
   python3-numpy python3-pytest           # NumPy reference, .npy checks, Python tests
   python3-dev pybind11-dev python3-pybind11 python3-setuptools python3-pip  # the Python module
-  python3-sklearn python3-scipy          # scikit-learn estimators
+  python3-sklearn python3-scipy python3-venv  # scikit-learn estimators; pip install in a venv
 )
 
 missing=()

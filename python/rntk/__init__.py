@@ -16,7 +16,12 @@ import numpy as np
 from . import _rntk
 
 __version__ = _rntk.__version__
-__all__ = ["gram", "empirical_kernels", "load_sequences", "params", "Sequences", "__version__"]
+__all__ = ["gram", "empirical_kernels", "load_sequences", "params", "Sequences", "InvalidSequences", "__version__"]
+
+
+class InvalidSequences(ValueError, TypeError):
+    """Data that cannot be read as sequences of real numbers (a ValueError, and a TypeError for code
+    that expects one for values of the wrong type)."""
 
 
 def params():
@@ -61,24 +66,33 @@ class Sequences:
             return X
         if isinstance(X, (list, tuple)):
             return _from_list(X)
+        if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+            raise InvalidSequences("sparse input is not supported: sequences are dense arrays")
         array = _float_array(X)
+        if array.ndim == 2 and array.shape[1] == 0:
+            raise InvalidSequences(f"0 feature(s) (shape={array.shape}) while a minimum of 1 is required: "
+                                   "every sequence needs at least one time step")
         if array.ndim == 2:
             return _from_padded(array, channels_last=False)
         if array.ndim == 3:
             return _from_padded(np.ascontiguousarray(array.transpose(0, 2, 1)), channels_last=True)
-        raise ValueError(
+        raise InvalidSequences(
             "X must be a list of arrays (T_i, m), a 2-D array (n, T) or a 3-D array (n, channels, T); "
             f"got an array with {array.ndim} dimensions"
+            + (". Reshape your data: X.reshape(1, -1) holds one series" if array.ndim == 1 else "")
         )
 
 
 def _float_array(x):
-    if np.iscomplexobj(x):
-        raise ValueError("sequences must be real numbers, got complex values")
     try:
-        return np.asarray(x, dtype=np.float64)
+        array = np.asarray(x)
+        if array.dtype.kind == "c":
+            raise InvalidSequences("Complex data not supported: sequences must be real numbers")
+        return array.astype(np.float64, copy=False)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"sequences must be numbers convertible to float64: {e}") from None
+        if isinstance(e, InvalidSequences):
+            raise
+        raise InvalidSequences(f"sequences must be numbers convertible to float64: {e}") from None
 
 
 def _valid_length(rows):
@@ -91,16 +105,16 @@ def _valid_length(rows):
 
 def _from_list(items):
     if len(items) == 0:
-        raise ValueError("no sequences: X is empty")
+        raise InvalidSequences("no sequences: X is empty")
     arrays = []
     for i, item in enumerate(items):
         a = _float_array(item)
         if a.ndim == 1:
             a = a[:, None]
         if a.ndim != 2:
-            raise ValueError(f"sequence {i} must be 1-D (T,) or 2-D (T, m), got {a.ndim} dimensions")
+            raise InvalidSequences(f"sequence {i} must be 1-D (T,) or 2-D (T, m), got {a.ndim} dimensions")
         if arrays and a.shape[1] != arrays[0].shape[1]:
-            raise ValueError(f"sequence {i} has {a.shape[1]} channels but sequence 0 has {arrays[0].shape[1]}")
+            raise InvalidSequences(f"sequence {i} has {a.shape[1]} channels but sequence 0 has {arrays[0].shape[1]}")
         arrays.append(a[: _valid_length(a)])
     lengths = np.array([len(a) for a in arrays], dtype=np.int64)
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
@@ -112,7 +126,7 @@ def _from_padded(array, channels_last):
     """(n, T) univariate or (n, T, m) after transposition; trailing NaN steps are padding."""
     n = array.shape[0]
     if n == 0:
-        raise ValueError("no sequences: X is empty")
+        raise InvalidSequences("no sequences: X is empty")
     T = array.shape[1]
     steps = array.reshape(n, T, -1) if channels_last else array.reshape(n, T, 1)
     values = np.ascontiguousarray(steps.reshape(n * T, -1))  # a view when array is C-contiguous

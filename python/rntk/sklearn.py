@@ -14,7 +14,7 @@ registry's defaults.
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import Sequences, _engine_params, _rntk
 
@@ -26,6 +26,12 @@ KERNEL_PARAMS = ("kernel", "sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v"
 
 def _sequences(X):
     return X if isinstance(X, Sequences) else Sequences.of(X)
+
+
+def _targets(y):
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None")
+    return column_or_1d(y, warn=True)
 
 
 class _RNTKModel(BaseEstimator):
@@ -77,7 +83,7 @@ class RNTKClassifier(ClassifierMixin, _RNTKModel):
         self.n_jobs = n_jobs
 
     def fit(self, X, y):
-        y = np.asarray(y)
+        y = _targets(y)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         # The engine sorts class names as text: zero-padded codes keep the order of classes_.
@@ -118,9 +124,9 @@ class RNTKRegressor(RegressorMixin, _RNTKModel):
         return dict(super()._settings(names), task="regression", learner="ridge")
 
     def fit(self, X, y):
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim != 1 or not np.all(np.isfinite(y)):
-            raise ValueError("y must be a 1-D array of finite numbers")
+        y = _targets(y).astype(np.float64)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y must be finite numbers")
         return self._fit(X, [repr(float(v)) for v in y], self._NAMES)
 
     def predict(self, X):
