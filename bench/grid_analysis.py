@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Replays model selection for sub-grids of a grid study (bench/grid_points.cpp output).
 
-    /usr/bin/python3 bench/grid_analysis.py POINTS.csv [--grid "name=v1,v2; name=v3"] ...
+    /usr/bin/python3 bench/grid_analysis.py POINTS_DIR [--grid "name=v1,v2; name=v3"] ...
 
 For each sub-grid (the built-in candidates, or those given with --grid) and each data set it picks
 the point cross-validation picks (highest cv_score; ties to the smaller C or larger alpha, then the
@@ -13,6 +13,7 @@ would reach, for scale only.
 
 import argparse
 import csv
+import pathlib
 import sys
 from collections import defaultdict
 
@@ -72,12 +73,13 @@ def replay(rows_by_set, grid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("points")
+    parser.add_argument("points", help="the folder of per-data-set CSV files of bench/grid_points.cpp")
     parser.add_argument("--grid", action="append", default=[], help="a sub-grid to replay (repeatable)")
     args = parser.parse_args()
     rows_by_set = defaultdict(list)
-    for row in csv.DictReader(open(args.points)):
-        rows_by_set[row["dataset"]].append(row)
+    for path in sorted(pathlib.Path(args.points).glob("*.csv")):
+        for row in csv.DictReader(open(path)):
+            rows_by_set[row["dataset"]].append(row)
     grids = {g: g for g in args.grid} if args.grid else CANDIDATES
     print(f"{len(rows_by_set)} data sets")
     print(f"| sub-grid | mean accuracy | variable-length | fixed-length | oracle | points | passes |")
