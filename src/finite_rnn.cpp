@@ -5,6 +5,7 @@
 #include <random>
 
 #include "parallel.hpp"
+#include "rntk/activations.hpp"
 #include "rntk/error.hpp"
 #include "rntk/recursion.hpp"
 
@@ -53,15 +54,9 @@ Eigen::VectorXd FiniteRNN::initial_state(SequenceView x, std::size_t layer) cons
   return h0;
 }
 
-double FiniteRNN::phi(double g) const {
-  return params_.activation == Activation::kRelu ? std::max(g, 0.0) : std::erf(g);
-}
+double FiniteRNN::phi(double g) const { return activation_value(params_, g); }
 
-double FiniteRNN::phi_prime(double g) const {
-  return params_.activation == Activation::kRelu
-             ? (g > 0.0 ? 1.0 : 0.0)
-             : 2.0 / std::sqrt(std::numbers::pi) * std::exp(-g * g);
-}
+double FiniteRNN::phi_prime(double g) const { return activation_derivative(params_, g); }
 
 FiniteRNN::Trace FiniteRNN::trace(SequenceView x) const {
   if (x.dim() != input_dim_) {

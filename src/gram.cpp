@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/dispatch.hpp"
+#include "engine/tile_walk.hpp"
 #include "parallel.hpp"
 #include "rntk/error.hpp"
 #include "rntk/stop.hpp"
@@ -49,18 +50,56 @@ Simd resolve_simd(Simd requested) {
 }
 
 template <class T>
+engine::Workspace<T>& workspace() {
+  thread_local engine::Workspace<T> w;
+  return w;
+}
+
+template <class T>
 void run_walk(Simd simd, const engine::TileInput& in, const engine::TileOutput& out) {
-  thread_local engine::Workspace<T> workspace;
   switch (simd) {
     case Simd::kAvx512:
-      engine::walk_avx512(in, workspace, out);
-      break;
+      return engine::walk_avx512(in, workspace<T>(), out);
     case Simd::kAvx2:
-      engine::walk_avx2(in, workspace, out);
-      break;
+      return engine::walk_avx2(in, workspace<T>(), out);
     default:
-      engine::walk_portable(in, workspace, out);
+      return engine::walk_portable(in, workspace<T>(), out);
   }
+}
+
+template <class T>
+void run_mean_pool(Simd simd, const engine::TileInput& in, const engine::PairInput& pair, double* ntk, double* nngp) {
+  switch (simd) {
+    case Simd::kAvx512:
+      return engine::mean_pool_avx512(in, pair, workspace<T>(), ntk, nngp);
+    case Simd::kAvx2:
+      return engine::mean_pool_avx2(in, pair, workspace<T>(), ntk, nngp);
+    default:
+      return engine::mean_pool_portable(in, pair, workspace<T>(), ntk, nngp);
+  }
+}
+
+void mean_pool(const Settings& s, const engine::TileInput& in, const engine::PairInput& pair, double* ntk, double* nngp) {
+  if (s.engine.precision == Precision::kFloat) {
+    run_mean_pool<float>(s.engine.simd, in, pair, ntk, nngp);
+  } else {
+    run_mean_pool<double>(s.engine.simd, in, pair, ntk, nngp);
+  }
+}
+
+// A fixed order of two different sequences (longer first, then by fingerprint, then by values), so
+// that the mean-pooled kernel of a pair is summed in the same order whichever side it is on.
+bool goes_first(SequenceView a, std::uint64_t fa, SequenceView b, std::uint64_t fb) {
+  if (a.length() != b.length()) return a.length() > b.length();
+  if (fa != fb) return fa > fb;
+  return std::lexicographical_compare(b.data(), b.data() + b.length() * b.dim(), a.data(),
+                                      a.data() + a.length() * a.dim());
+}
+
+engine::PairInput pair_input(SequenceSetView set_a, const SelfStats& a, std::size_t i, SequenceSetView set_b,
+                             const SelfStats& b, std::size_t j, bool same) {
+  return {set_a[i].data(), set_b[j].data(), a.step_cells(set_a.first_step(i)), b.step_cells(set_b.first_step(j)),
+          set_a.length(i), set_b.length(j), same};
 }
 
 }  // namespace
@@ -84,6 +123,8 @@ GramEngine::GramEngine(SequenceSetView x, const Settings& settings)
       row_order_(longest_first(x)),
       col_order_(row_order_) {
   settings_.engine.simd = resolve_simd(settings.engine.simd);
+  duals_ = std::make_unique<Duals>(settings.kernel);
+  if (settings.kernel.readout == Readout::kMean) mean_pool_diagonals(x, row_stats_);
   row_side_ = std::make_unique<Side>();
   for (std::size_t i : row_order_) {
     const std::size_t last = x.last_step(i);
@@ -102,6 +143,7 @@ GramEngine::GramEngine(SequenceSetView x, SequenceSetView y, const Settings& set
                       "; both sets must have the same number of channels");
   }
   col_stats_.emplace(y, settings.kernel, settings.engine.threads);
+  if (settings.kernel.readout == Readout::kMean) mean_pool_diagonals(y, *col_stats_);
   col_order_ = longest_first(y);
   col_side_ = std::make_unique<Side>();
   for (std::size_t j : col_order_) {
@@ -118,9 +160,52 @@ std::vector<Tile> GramEngine::tiles() const {
   return plan_tiles(rows(), cols(), symmetric(), static_cast<std::size_t>(settings_.engine.tile_size));
 }
 
-TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection) const {
+engine::TileInput GramEngine::tile_input(const Tile& tile) const {
+  engine::TileInput in = pair_settings();
   const Side& rs = *row_side_;
   const Side& cs = col_side_ ? *col_side_ : *row_side_;
+  in.rows = tile.rows();
+  in.cols = tile.cols();
+  in.row_length = rs.length.data() + tile.row_begin;
+  in.col_length = cs.length.data() + tile.col_begin;
+  in.row_values = rs.last_values.data() + tile.row_begin;
+  in.col_values = cs.last_values.data() + tile.col_begin;
+  in.row_cells = rs.last_cells.data() + tile.row_begin;
+  in.col_cells = cs.last_cells.data() + tile.col_begin;
+  return in;
+}
+
+// What every walk reads besides its sequences.
+engine::TileInput GramEngine::pair_settings() const {
+  engine::TileInput in;
+  in.layers = row_stats_.layers();
+  in.dim = rows_.dim();
+  in.coef = Coefficients(settings_.kernel, rows_.dim());
+  in.activation = settings_.kernel.activation;
+  in.readout = settings_.kernel.readout;
+  in.frozen_layers = static_cast<std::size_t>(settings_.kernel.frozen_layers);
+  in.leaky_slope = settings_.kernel.leaky_slope;
+  in.duals = duals_.get();
+  return in;
+}
+
+// A sequence with itself under mean pooling: the whole grid of the pair (x, x), O(T^2 L).
+void GramEngine::mean_pool_diagonals(SequenceSetView set, SelfStats& stats) const {
+  const engine::TileInput in = pair_settings();
+  const std::size_t L = stats.layers();
+  FirstError first_error;
+#pragma omp parallel for num_threads(resolve_threads(settings_.engine.threads)) schedule(dynamic, 1)
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    first_error.run([&] {
+      std::vector<double> ntk(L), nngp(L);
+      mean_pool(settings_, in, pair_input(set, stats, i, set, stats, i, true), ntk.data(), nngp.data());
+      for (std::size_t l = 0; l < L; ++l) stats.set_diagonal(i, l + 1, ntk[l], nngp[l]);
+    });
+  }
+  first_error.rethrow();
+}
+
+TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection) const {
   const SelfStats& col_stats = column_stats();
   const std::size_t L = row_stats_.layers();
   const std::size_t R = tile.rows(), C = tile.cols();
@@ -141,20 +226,26 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
       out.nngp[l] = result.nngp[l].data();
     }
   }
-  engine::TileInput in;
-  in.rows = R;
-  in.cols = C;
-  in.layers = L;
-  in.dim = rows_.dim();
-  in.row_length = rs.length.data() + tile.row_begin;
-  in.col_length = cs.length.data() + tile.col_begin;
-  in.row_values = rs.last_values.data() + tile.row_begin;
-  in.col_values = cs.last_values.data() + tile.col_begin;
-  in.row_cells = rs.last_cells.data() + tile.row_begin;
-  in.col_cells = cs.last_cells.data() + tile.col_begin;
-  in.coef = Coefficients(settings_.kernel, rows_.dim());
-  in.activation = settings_.kernel.activation;
-  if (settings_.engine.precision == Precision::kFloat) {
+  const engine::TileInput in = tile_input(tile);
+  if (settings_.kernel.readout == Readout::kMean) {
+    // Mean pooling walks every pair's whole grid, in a fixed orientation (goes_first).
+    std::vector<double> ntk(L), nngp(L);
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t i = row_order_[tile.row_begin + r];
+      for (std::size_t c = 0; c < C; ++c) {
+        const std::size_t j = col_order_[tile.col_begin + c];
+        const bool row_first = goes_first(rows_[i], row_stats_.fingerprint(i), cols_[j], col_stats.fingerprint(j));
+        mean_pool(settings_, in,
+                  row_first ? pair_input(rows_, row_stats_, i, cols_, col_stats, j, false)
+                            : pair_input(cols_, col_stats, j, rows_, row_stats_, i, false),
+                  ntk.data(), nngp.data());
+        for (std::size_t l = 0; l < L; ++l) {
+          if (out.ntk[l]) out.ntk[l][r * C + c] = ntk[l];
+          if (out.nngp[l]) out.nngp[l][r * C + c] = nngp[l];
+        }
+      }
+    }
+  } else if (settings_.engine.precision == Precision::kFloat) {
     run_walk<float>(settings_.engine.simd, in, out);
   } else {
     run_walk<double>(settings_.engine.simd, in, out);
@@ -234,13 +325,48 @@ GramResult GramEngine::compute(KernelSelection selection) const {
   return result;
 }
 
+namespace {
+
+void add(Matrix& a, const Matrix& b) {
+  for (std::size_t e = 0; e < a.rows() * a.cols(); ++e) a.data()[e] += b.data()[e];
+}
+
+// The backward network's kernels added to the forward one's (bidirectional, spec section 4).
+GramResult plus_backward(GramResult forward, const GramResult& backward) {
+  add(forward.ntk, backward.ntk);
+  add(forward.nngp, backward.nngp);
+  for (std::size_t d = 0; d < forward.ntk_shallower.size(); ++d) add(forward.ntk_shallower[d], backward.ntk_shallower[d]);
+  for (std::size_t d = 0; d < forward.nngp_shallower.size(); ++d) add(forward.nngp_shallower[d], backward.nngp_shallower[d]);
+  return forward;
+}
+
+}  // namespace
+
 GramResult gram(SequenceSetView x, const Settings& settings, KernelSelection selection) {
-  return GramEngine(x, settings).compute(selection);
+  GramResult forward = GramEngine(x, settings).compute(selection);
+  if (!settings.kernel.bidirectional) return forward;
+  const SequenceSet back = reversed(x);
+  return plus_backward(std::move(forward), GramEngine(back.view(), settings).compute(selection));
 }
 
 GramResult gram(SequenceSetView x, SequenceSetView y, const Settings& settings,
                 KernelSelection selection) {
-  return GramEngine(x, y, settings).compute(selection);
+  GramResult forward = GramEngine(x, y, settings).compute(selection);
+  if (!settings.kernel.bidirectional) return forward;
+  const SequenceSet back_x = reversed(x), back_y = reversed(y);
+  return plus_backward(std::move(forward), GramEngine(back_x.view(), back_y.view(), settings).compute(selection));
+}
+
+std::vector<double> self_kernels(SequenceSetView x, const Settings& settings, bool ntk, std::size_t depth) {
+  std::vector<double> d(x.size());
+  const GramEngine forward(x, settings);
+  for (std::size_t i = 0; i < x.size(); ++i) d[i] = forward.row_diagonal(i, ntk, depth);
+  if (settings.kernel.bidirectional) {
+    const SequenceSet back = reversed(x);
+    const GramEngine backward(back.view(), settings);
+    for (std::size_t i = 0; i < x.size(); ++i) d[i] += backward.row_diagonal(i, ntk, depth);
+  }
+  return d;
 }
 
 }  // namespace rntk

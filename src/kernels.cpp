@@ -8,7 +8,6 @@
 #include "rntk/error.hpp"
 #include "rntk/gram.hpp"
 #include "rntk/preprocess.hpp"
-#include "rntk/recursion.hpp"
 #include "shortest.hpp"
 
 namespace rntk {
@@ -19,7 +18,13 @@ using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 // The network whose kernels are the MLP kernels, as a recurrent network read on one step: the
 // input weights carry the MLP's weight scale; no recurrence, no initial state.
 KernelParams mlp_network(const KernelParams& p) {
-  return {0.0, p.sigma_w, p.sigma_b, 0.0, p.sigma_v, p.layers, p.activation};
+  KernelParams n = p;
+  n.sigma_w = 0.0;
+  n.sigma_u = p.sigma_w;
+  n.sigma_h = 0.0;
+  n.readout = Readout::kLast;
+  n.bidirectional = false;
+  return n;
 }
 
 Settings network_settings(const Settings& s) {
@@ -73,8 +78,11 @@ bool is_recurrent(KernelType k) { return k == KernelType::kNtk || k == KernelTyp
 bool is_mlp(KernelType k) { return k == KernelType::kMlpNtk || k == KernelType::kMlpNngp; }
 
 std::vector<std::string> kernel_parameter_names(KernelType k) {
-  if (is_recurrent(k)) return {"sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v", "layers", "activation"};
-  if (is_mlp(k)) return {"sigma_w", "sigma_b", "sigma_v", "layers", "activation"};
+  if (is_recurrent(k)) {
+    return {"sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v", "layers", "activation", "readout",
+            "bidirectional", "frozen_layers", "leaky_slope", "quadrature"};
+  }
+  if (is_mlp(k)) return {"sigma_w", "sigma_b", "sigma_v", "layers", "activation", "frozen_layers", "leaky_slope", "quadrature"};
   if (k == KernelType::kRbf) return {"gamma"};
   if (k == KernelType::kPolynomial) return {"gamma", "degree", "coef0"};
   return {};
@@ -107,14 +115,8 @@ std::string kernel_key(const Settings& s) {
 std::vector<double> kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
   const KernelType k = s.model.kernel;
   if (is_recurrent(k) || is_mlp(k)) {
-    const Settings n = network_settings(s);
     const SequenceSet flat = is_mlp(k) ? flatten(x, length, s.model.pad) : SequenceSet();
-    const SequenceSetView input = is_mlp(k) ? flat.view() : x;
-    input.validate("sequence set");
-    const SelfStats stats(input, n.kernel, n.engine.threads);
-    std::vector<double> d(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) d[i] = wants_ntk(k) ? stats.ntk_diagonal(i) : stats.nngp_diagonal(i);
-    return d;
+    return self_kernels(is_mlp(k) ? flat.view() : x, network_settings(s), wants_ntk(k));
   }
   const SequenceSet flat = flatten(x, length, s.model.pad);
   const double g = gamma_of(s, flat);

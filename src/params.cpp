@@ -43,8 +43,29 @@ std::vector<ParamSpec> make_specs() {
       {"layers", "L", Group::kKernel, Type::kInteger, 0, 1, 1000, {},
        "number of layers L (recurrent, or hidden layers of the mlp kernels)",
        RNTK_MEMBER(kernel.layers, int)},
-      {"activation", "", Group::kKernel, Type::kChoice, 0, 0, 1, {"relu", "erf"},
-       "activation phi; closed-form dual activations", RNTK_MEMBER(kernel.activation, Activation)},
+      {"activation", "", Group::kKernel, Type::kChoice, 0, 0, 7,
+       {"relu", "erf", "identity", "leaky_relu", "tanh", "sigmoid", "gelu", "custom"},
+       "activation phi; relu, erf, identity and leaky_relu have closed-form dual activations, the "
+       "others go through quadrature (custom: a function given from Python)",
+       RNTK_MEMBER(kernel.activation, Activation)},
+      {"readout", "", Group::kKernel, Type::kChoice, 0, 0, 2, {"last", "mean", "steps"},
+       "what the readout sees: the last hidden state; the mean over all time steps (exact, every "
+       "pair of time steps: O(T T') per pair); or every step through its own readout, aligned at "
+       "the last step and scaled 1/sqrt(T) (O(min(T, T')) per pair)",
+       RNTK_MEMBER(kernel.readout, Readout)},
+      {"bidirectional", "", Group::kKernel, Type::kBool, 0, 0, 1, {},
+       "add a second network reading the sequences backwards: K(x, y) + K(reversed x, reversed y)",
+       RNTK_MEMBER(kernel.bidirectional, bool)},
+      {"frozen_layers", "", Group::kKernel, Type::kInteger, 0, 0, 1000, {},
+       "the first F layers are not trained (their weights stay at initialisation); F = layers "
+       "leaves only the readout trained, so the NTK equals the NNGP",
+       RNTK_MEMBER(kernel.frozen_layers, int)},
+      {"leaky_slope", "", Group::kKernel, Type::kReal, 0, -100.0, 100.0, {},
+       "slope of leaky_relu for negative inputs", RNTK_MEMBER(kernel.leaky_slope, double)},
+      {"quadrature", "", Group::kKernel, Type::kInteger, 0, 4, 256, {},
+       "quadrature order for activations without a closed form (cost: 4 order^2 evaluations per "
+       "cell)",
+       RNTK_MEMBER(kernel.quadrature, int)},
 
       {"kernel", "", Group::kModel, Type::kChoice, 0, 0, 6,
        {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear"},
@@ -206,6 +227,11 @@ void set_param(Settings& settings, std::string_view name, double value) {
 
 void validate(const Settings& settings) {
   for (const ParamSpec& s : param_specs()) s.check(s.get(settings));
+  if (settings.kernel.frozen_layers > settings.kernel.layers) {
+    throw parameter_error("parameter frozen_layers = " + std::to_string(settings.kernel.frozen_layers) +
+                          " is out of range: allowed integers in [0, layers = " +
+                          std::to_string(settings.kernel.layers) + "]");
+  }
 }
 
 void validate(const KernelParams& params) {
@@ -215,12 +241,11 @@ void validate(const KernelParams& params) {
 }
 
 const char* activation_name(Activation a) {
-  return a == Activation::kRelu ? "relu" : "erf";
+  return param_spec("activation").choices.at(static_cast<std::size_t>(a)).c_str();
 }
 
 const char* kernel_name(KernelType k) {
-  static const char* const names[] = {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear"};
-  return names[static_cast<int>(k)];
+  return param_spec("kernel").choices.at(static_cast<std::size_t>(k)).c_str();
 }
 
 std::string params_markdown() {

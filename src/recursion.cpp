@@ -38,8 +38,9 @@ SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int thread
       nngp_diagonal_(set.size() * layers_),
       fingerprint_(set.size()) {
   const Coefficients c(params, set.dim());
-  const Activation act = params.activation;
+  const Duals duals(params);
   const std::size_t L = layers_;
+  const std::size_t frozen = static_cast<std::size_t>(params.frozen_layers);
   FirstError first_error;
 
 #pragma omp parallel for num_threads(resolve_threads(threads)) schedule(dynamic, 16)
@@ -49,22 +50,28 @@ SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int thread
       fingerprint_[i] = rntk::fingerprint(x);
       // The walk of x with itself along t = t': every cell has correlation exactly 1.
       std::vector<LayerState> state(L, LayerState{c.sh2, 0.0});
+      std::vector<LayerState> sum(L);  // over steps, for the per-step readout
       for (std::size_t t = 0; t < x.length(); ++t) {
         SelfCell* cell = &cells_[(set.first_step(i) + t) * L];
         double input = c.su2_over_m * squared_norm(x.step(t), x.dim());
         double input_th = 0.0;
         for (std::size_t l = 0; l < L; ++l) {
-          const Preactivations p = cell_preactivations(c, state[l], input, input_th);
-          const double norm = dual_norm(act, p.s);
-          cell[l] = {p.s, norm, norm > 0.0 ? 1.0 / norm : 0.0, p.s > 0.0 ? 1.0 / p.s : 0.0};
-          state[l] = next_state(dual_self(act, p.s), p.th);
+          const Preactivations p = cell_preactivations(c, state[l], input, input_th, l < frozen);
+          state[l] = next_state(duals.self(p.s), p.th);
+          const double norm = duals.norm(p.s);
+          cell[l] = {p.s, norm, norm > 0.0 ? 1.0 / norm : 0.0, p.s > 0.0 ? 1.0 / p.s : 0.0, state[l].v, state[l].vth};
+          sum[l].v += state[l].v;
+          sum[l].vth += state[l].vth;
           input = c.su2 * state[l].v;
           input_th = c.su2 * state[l].vth;
         }
       }
+      const double per_step = 1.0 / static_cast<double>(x.length());
       for (std::size_t l = 0; l < L; ++l) {
-        nngp_diagonal_[i * L + l] = c.sv2 * state[l].v;
-        ntk_diagonal_[i * L + l] = c.sv2 * (state[l].v + state[l].vth);
+        const LayerState out = params.readout == Readout::kSteps ? LayerState{sum[l].v * per_step, sum[l].vth * per_step}
+                                                                 : state[l];
+        nngp_diagonal_[i * L + l] = c.sv2 * out.v;
+        ntk_diagonal_[i * L + l] = c.sv2 * (out.v + out.vth);
       }
       if (!std::isfinite(ntk_diagonal_[i * L + L - 1]) || !std::isfinite(nngp_diagonal_[i * L + L - 1])) {
         throw numeric_error(overflow_message(i, i, params));

@@ -415,10 +415,13 @@ std::vector<Candidate> cross_validate_and_test(const Dataset& train, const Datas
 }
 
 std::string describe(const Settings& s) {
+  // The parameters every description shows; the others only when they are not at their default.
+  static const std::set<std::string> always = {"sigma_w", "sigma_u", "sigma_b", "layers", "activation", "gamma",
+                                               "degree", "coef0"};
   std::string d = std::string("kernel=") + kernel_name(s.model.kernel);
   for (const std::string& name : kernel_parameter_names(s.model.kernel)) {
     const ParamSpec& spec = param_spec(name);
-    d += " " + name + "=" + spec.format(spec.get(s));
+    if (always.count(name) || spec.get(s) != spec.default_value) d += " " + name + "=" + spec.format(spec.get(s));
   }
   d += std::string(" cosine=") + (s.model.cosine ? "true" : "false");
   if (!s.model.z_normalise) d += " z_normalise=false";

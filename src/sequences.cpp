@@ -86,6 +86,18 @@ SequenceSet copy(SequenceSetView x) {
   return subset(x, all);
 }
 
+SequenceSet reversed(SequenceSetView x) {
+  SequenceSet out(x.dim());
+  std::vector<double> steps;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const SequenceView s = x[i];
+    steps.clear();
+    for (std::size_t t = s.length(); t-- > 0;) steps.insert(steps.end(), s.step(t), s.step(t) + s.dim());
+    out.append(steps);
+  }
+  return out;
+}
+
 void SequenceSet::append(std::span<const double> values) {
   if (values.size() % dim_ != 0) {
     throw input_error("a sequence of " + std::to_string(values.size()) +

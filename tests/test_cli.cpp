@@ -100,8 +100,8 @@ TEST_F(Cli, ZeroLayersNamesTheParameterAndRange) {
   const std::string in = file("good.tsv", kGood);
   expect_failure(in + " -L 0 -o " + path("K.npy"), "parameter layers = 0 is out of range: allowed integers in [1, 1000]", 2);
   expect_failure(in + " --layers 1.5 -o " + path("K.npy"), "parameter layers = 1.5 is out of range", 2);
-  expect_failure(in + " --activation tanh -o " + path("K.npy"),
-                 "parameter activation = 'tanh' is not allowed: choose one of relu|erf", 2);
+  expect_failure(in + " --activation softsign -o " + path("K.npy"),
+                 "parameter activation = 'softsign' is not allowed: choose one of relu|erf|identity|leaky_relu|tanh|sigmoid|gelu|custom", 2);
 }
 
 TEST_F(Cli, MissingFileIsNamed) {

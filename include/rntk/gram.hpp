@@ -14,12 +14,17 @@
 #include <optional>
 #include <vector>
 
+#include "rntk/activations.hpp"
 #include "rntk/matrix.hpp"
 #include "rntk/params.hpp"
 #include "rntk/recursion.hpp"
 #include "rntk/sequences.hpp"
 
 namespace rntk {
+
+namespace engine {
+struct TileInput;
+}
 
 // Which kernels to return. Both come from one walk, and so do all depths: asking for fewer only
 // saves memory.
@@ -80,9 +85,17 @@ class GramEngine {
   // The whole matrix: the tiles on settings.engine.threads threads, scattered to input order.
   GramResult compute(KernelSelection selection = {}) const;
 
+  // K(x, x) of row sequence i (input order), of `depth` layers (0: all of them).
+  double row_diagonal(std::size_t i, bool ntk, std::size_t depth = 0) const {
+    return ntk ? row_stats_.ntk_diagonal(i, depth) : row_stats_.nngp_diagonal(i, depth);
+  }
+
  private:
   struct Side;  // one side's sequences in engine order
   const SelfStats& column_stats() const { return col_stats_ ? *col_stats_ : row_stats_; }
+  engine::TileInput pair_settings() const;
+  engine::TileInput tile_input(const Tile& tile) const;
+  void mean_pool_diagonals(SequenceSetView set, SelfStats& stats) const;
 
   SequenceSetView rows_;
   SequenceSetView cols_;
@@ -91,11 +104,17 @@ class GramEngine {
   std::optional<SelfStats> col_stats_;  // empty when symmetric: columns are the rows
   std::vector<std::size_t> row_order_, col_order_;
   std::unique_ptr<Side> row_side_, col_side_;
+  std::unique_ptr<Duals> duals_;
 };
 
-// Convenience: the whole K(X, X) or K(X, Y).
+// The whole K(X, X) or K(X, Y). With kernel.bidirectional, the sum of the kernels of the sequences
+// and of the sequences read backwards.
 GramResult gram(SequenceSetView x, const Settings& settings, KernelSelection selection = {});
 GramResult gram(SequenceSetView x, SequenceSetView y, const Settings& settings,
                 KernelSelection selection = {});
+
+// K(x, x) of every sequence (both directions when bidirectional), of `depth` layers (0: all).
+std::vector<double> self_kernels(SequenceSetView x, const Settings& settings, bool ntk,
+                                 std::size_t depth = 0);
 
 }  // namespace rntk

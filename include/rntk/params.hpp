@@ -3,15 +3,21 @@
 // keyword arguments and docstrings from it, and `rntk params --markdown` writes docs/PARAMETERS.md.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace rntk {
 
-enum class Activation { kRelu, kErf };
+enum class Activation { kRelu, kErf, kIdentity, kLeakyRelu, kTanh, kSigmoid, kGelu, kCustom };
+// Which hidden states the readout sees (spec section 4): the last one, the mean of all of them, or
+// each through its own readout (aligned at the last step, scaled by 1 / sqrt(T)).
+enum class Readout { kLast, kMean, kSteps };
 
-// The network whose infinite-width kernels are computed (spec section 1).
+class SampledActivation;  // activations.hpp
+
+// The network whose infinite-width kernels are computed (spec sections 1 and 4).
 struct KernelParams {
   double sigma_w = 1.4142135623730951;  // recurrent weight scale
   double sigma_u = 1.0;                 // input weight scale
@@ -20,6 +26,12 @@ struct KernelParams {
   double sigma_v = 1.0;                 // readout scale
   int layers = 1;                       // L
   Activation activation = Activation::kRelu;
+  Readout readout = Readout::kLast;
+  bool bidirectional = false;           // plus the same network reading the sequence backwards
+  int frozen_layers = 0;                // layers 1 .. F are not trained
+  double leaky_slope = 0.01;            // leaky ReLU's slope for z < 0
+  int quadrature = 24;                  // quadrature order for activations without a closed form
+  std::shared_ptr<const SampledActivation> custom;  // the function of activation = custom
 };
 
 // Which kernel a model uses: the recurrent NTK (the RNTK) or NNGP, or one of the baselines of the

@@ -5,7 +5,8 @@
 //   v   = V [K^l_{t,t'}]                 (what the NNGP reads out, and what feeds the next cell)
 //   vth = V'[K^l_{t,t'}] * Th^l_{t,t'}   (what the NTK adds to it)
 //
-// so the last cell's top layer gives  K_gp = sv^2 v  and  K_ntk = sv^2 (v + vth).
+// so the last cell's top layer gives  K_gp = sv^2 v  and  K_ntk = sv^2 (v + vth). Frozen layers
+// (spec section 4) have Th = 0, so vth = 0, and add nothing to the layers above.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "rntk/dual.hpp"
+#include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/sequences.hpp"
 
@@ -43,15 +44,16 @@ struct Coefficients {
 // from {0, 0} (h_0 is independent of everything later); the walk of a sample with itself starts
 // from {sh^2, 0}, which makes the first recurrent term sw^2 sh^2 and adds no tangent term (h_0 is
 // not trained). `input` is I^l: (su^2 / m) <x_t, x'_t'> for layer 1, su^2 V[K^(l-1)_{t,t'}] above;
-// `input_th` is 0 for layer 1, su^2 V'[K^(l-1)_{t,t'}] Th^(l-1)_{t,t'} above.
+// `input_th` is 0 for layer 1, su^2 V'[K^(l-1)_{t,t'}] Th^(l-1)_{t,t'} above. A frozen layer's Th
+// is 0.
 struct Preactivations {
   double s;
   double th;
 };
 inline Preactivations cell_preactivations(const Coefficients& c, LayerState previous,
-                                          double input, double input_th) {
+                                          double input, double input_th, bool frozen) {
   const double s = c.sw2 * previous.v + input + c.sb2;
-  return {s, s + c.sw2 * previous.vth + input_th};
+  return {s, frozen ? 0.0 : s + c.sw2 * previous.vth + input_th};
 }
 
 // The state of a layer once its dual activation at the cell is known.
@@ -59,26 +61,31 @@ inline LayerState next_state(DualValues d, double th) { return {d.v, d.dv * th};
 
 // What the pair walk needs of one sequence at one (step, layer): its variance q^l_t = S^l_{t,t}(x, x)
 // and what the dual activations derive from it, so that a pair cell needs no division or root of
-// its own: norm = dual_norm(activation, q) (sqrt(q) for ReLU, sqrt(1 + 2q) for erf), inv_norm =
-// 1 / norm and inv_q = 1 / q, each 0 where its denominator is 0.
+// its own: norm = Duals::norm(q) (sqrt(1 + 2q) for erf, sqrt(q) otherwise), inv_norm = 1 / norm and
+// inv_q = 1 / q, each 0 where its denominator is 0. And the state {v, vth} of the walk of the
+// sequence with itself at that cell (mean pooling sets a same-sample pair's cells t = t' to it).
 struct SelfCell {
   double q = 0.0;
   double norm = 0.0;
   double inv_norm = 0.0;
   double inv_q = 0.0;
+  double v = 0.0;
+  double vth = 0.0;
 };
 
 // Per-sequence statistics, computed once per sequence (O(T L m) each): the self cells of every
-// step and layer, the kernel of the sequence with itself, and a fingerprint that finds equal
-// sequences quickly. Two sequences with equal length and values are the same sample: they share
-// h_0, so their kernel is the diagonal value (this makes K(X, Y) with Y = X equal K(X, X)).
+// step and layer, the kernel of the sequence with itself for every depth (last-state and per-step
+// readouts; mean pooling's is set by the engine, which owns that walk), and a fingerprint that
+// finds equal sequences quickly. Two sequences with equal length and values are the same sample:
+// they share h_0, so their kernel is the diagonal value (this makes K(X, Y) with Y = X equal
+// K(X, X)).
 class SelfStats {
  public:
   SelfStats(SequenceSetView set, const KernelParams& params, int threads);
 
   std::size_t layers() const { return layers_; }
   // The layers() cells of a step, indexed as in the set's values: step t of sequence i is
-  // offsets[i] + t.
+  // first_step(i) + t.
   const SelfCell* step_cells(std::size_t step) const { return &cells_[step * layers_]; }
   // K(x_i, x_i) of a network of `depth` layers (1 .. layers()); by default the deepest.
   double ntk_diagonal(std::size_t i, std::size_t depth = 0) const {
@@ -86,6 +93,10 @@ class SelfStats {
   }
   double nngp_diagonal(std::size_t i, std::size_t depth = 0) const {
     return nngp_diagonal_[i * layers_ + (depth ? depth : layers_) - 1];
+  }
+  void set_diagonal(std::size_t i, std::size_t depth, double ntk, double nngp) {
+    ntk_diagonal_[i * layers_ + depth - 1] = ntk;
+    nngp_diagonal_[i * layers_ + depth - 1] = nngp;
   }
   std::uint64_t fingerprint(std::size_t i) const { return fingerprint_[i]; }
 

@@ -104,6 +104,8 @@ class SequenceSet {
 SequenceSet subset(SequenceSetView x, const std::vector<std::size_t>& indices);
 // All sequences of x, copied into one contiguous set.
 SequenceSet copy(SequenceSetView x);
+// Every sequence of x read backwards (its last step first).
+SequenceSet reversed(SequenceSetView x);
 
 // A 64-bit hash of a sequence's length and values (equal sequences hash equal, -0.0 as 0.0).
 std::uint64_t fingerprint(SequenceView x);

@@ -121,7 +121,7 @@ def test_bad_inputs_raise_value_error(bad, message):
 @pytest.mark.parametrize("params, message", [
     (dict(sigma_w=-1), r"parameter sigma_w = -1 is out of range: allowed \[0, 100\]"),
     (dict(layers=0), r"parameter layers = 0 is out of range: allowed integers in \[1, 1000\]"),
-    (dict(activation="tanh"), "parameter activation = 'tanh' is not allowed: choose one of relu|erf"),
+    (dict(activation="softsign"), "parameter activation = 'softsign' is not allowed: choose one of relu|erf|identity"),
     (dict(nonsense=1), "unknown parameter 'nonsense'"),
     (dict(sigma_u=[1, 2]), "parameter sigma_u must be a number or a name"),
 ])

@@ -13,6 +13,13 @@ void walk_avx2(const TileInput& in, Workspace<float>& ws, const TileOutput& out)
 void walk_portable(const TileInput& in, Workspace<double>& ws, const TileOutput& out);
 void walk_portable(const TileInput& in, Workspace<float>& ws, const TileOutput& out);
 
+void mean_pool_avx512(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp);
+void mean_pool_avx512(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp);
+void mean_pool_avx2(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp);
+void mean_pool_avx2(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp);
+void mean_pool_portable(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp);
+void mean_pool_portable(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp);
+
 // The calibration loop (relu_dual_loop in tile_walk.hpp) per instruction set, in double.
 void relu_dual_loop_avx512(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
                            std::size_t repeats);

@@ -60,6 +60,13 @@ struct Avx2f {
 void walk_avx2(const TileInput& in, Workspace<double>& ws, const TileOutput& out) { walk_tile<Avx2d>(in, ws, out); }
 void walk_avx2(const TileInput& in, Workspace<float>& ws, const TileOutput& out) { walk_tile<Avx2f>(in, ws, out); }
 
+void mean_pool_avx2(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Avx2d>(in, pair, ws, ntk, nngp);
+}
+void mean_pool_avx2(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Avx2f>(in, pair, ws, ntk, nngp);
+}
+
 void relu_dual_loop_avx2(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
                         std::size_t repeats) {
   relu_dual_loop<Avx2d>(lam, scale, v, dv, n, repeats);

@@ -60,6 +60,13 @@ struct Avx512f {
 void walk_avx512(const TileInput& in, Workspace<double>& ws, const TileOutput& out) { walk_tile<Avx512d>(in, ws, out); }
 void walk_avx512(const TileInput& in, Workspace<float>& ws, const TileOutput& out) { walk_tile<Avx512f>(in, ws, out); }
 
+void mean_pool_avx512(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Avx512d>(in, pair, ws, ntk, nngp);
+}
+void mean_pool_avx512(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Avx512f>(in, pair, ws, ntk, nngp);
+}
+
 void relu_dual_loop_avx512(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
                         std::size_t repeats) {
   relu_dual_loop<Avx512d>(lam, scale, v, dv, n, repeats);

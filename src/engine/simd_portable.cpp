@@ -38,6 +38,13 @@ void walk_portable(const TileInput& in, Workspace<float>& ws, const TileOutput& 
   walk_tile<Portable<float>>(in, ws, out);
 }
 
+void mean_pool_portable(const TileInput& in, const PairInput& pair, Workspace<double>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Portable<double>>(in, pair, ws, ntk, nngp);
+}
+void mean_pool_portable(const TileInput& in, const PairInput& pair, Workspace<float>& ws, double* ntk, double* nngp) {
+  mean_pool_pair<Portable<float>>(in, pair, ws, ntk, nngp);
+}
+
 void relu_dual_loop_portable(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
                         std::size_t repeats) {
   relu_dual_loop<Portable<double>>(lam, scale, v, dv, n, repeats);

@@ -15,12 +15,14 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
 #include <numbers>
 #include <vector>
 
+#include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/recursion.hpp"
 
@@ -39,6 +41,10 @@ struct TileInput {
   const SelfCell* const* col_cells = nullptr;
   Coefficients coef{KernelParams{}, 1};
   Activation activation = Activation::kRelu;
+  Readout readout = Readout::kLast;
+  std::size_t frozen_layers = 0;
+  double leaky_slope = 0.0;
+  const Duals* duals = nullptr;  // for activations without a vectorised closed form
 };
 
 // Where the results go: for each depth d = 1 .. layers (index d - 1) a row-major rows x cols block
@@ -75,6 +81,7 @@ class Scratch {
 template <class T>
 struct Workspace {
   Scratch<T> state_v, state_vth;           // [layer][row][padded column]
+  Scratch<T> sum_v, sum_vth;               // per-step readout: sums over the walk, same layout
   Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
   Scratch<T> col_x;                        // [channel][padded column], this step
   Scratch<T> input;                        // [padded column]
@@ -101,16 +108,18 @@ inline void input_products(const typename V::T* row_x, const typename V::T* col_
 
 // One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
 //   S  = sw^2 v_prev + I + sb^2                 (v_prev = V[K^l] at the previous cell)
-//   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there)
+//   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there; 0 if frozen)
 //   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
-// with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1).
+// with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1). The
+// row's quantities come from `row`, the columns' from the col_* arrays, one lane per column.
 template <class V>
 inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
                          const typename V::T* below_vth, const typename V::T* input,
                          const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
                          const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
-                         std::size_t lanes, const Coefficients& c, Activation activation) {
+                         std::size_t lanes, const TileInput& in, bool frozen) {
   using T = typename V::T;
+  const Coefficients& c = in.coef;
   const auto sw2 = V::set1(static_cast<T>(c.sw2));
   const auto su2 = V::set1(static_cast<T>(c.su2));
   const auto sb2 = V::set1(static_cast<T>(c.sb2));
@@ -118,38 +127,74 @@ inline void layer_update(typename V::T* v, typename V::T* vth, const typename V:
   const auto rnorm = V::set1(static_cast<T>(row.norm));
   const auto rinv = V::set1(static_cast<T>(row.inv_norm));
   const auto rinvq = V::set1(static_cast<T>(row.inv_q));
+  const auto zero = V::set1(T(0));
   const auto one = V::set1(T(1));
   const auto minus_one = V::set1(T(-1));
   const auto pi = V::set1(static_cast<T>(std::numbers::pi));
   const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
   const auto two_over_pi = V::set1(static_cast<T>(2.0 / std::numbers::pi));
   const auto four_over_pi = V::set1(static_cast<T>(4.0 / std::numbers::pi));
+  const T alpha = static_cast<T>(0.5 * (1.0 + in.leaky_slope)), beta = static_cast<T>(0.5 * (1.0 - in.leaky_slope));
+  const auto alpha2 = V::set1(alpha * alpha), beta2 = V::set1(beta * beta);
   for (std::size_t j = 0; j < lanes; j += V::W) {
-    const auto in = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
-    const auto s = V::add(V::fma(sw2, V::load(v + j), in), sb2);
+    const auto in_v = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
+    const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), sb2);
     auto th = V::fma(sw2, V::load(vth + j), s);
     if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
-    if (activation == Activation::kRelu) {
-      // lam = S / sqrt(q q') (0 when a variance is 0), clipped; V = c (lam (pi - acos lam) +
-      // sqrt(1 - lam^2)) / 2pi with c = sqrt(q q'), V' = (pi - acos lam) / 2pi.
-      const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
-      const auto angle = V::sub(pi, V::acos(lam));
-      const auto c = V::mul(rnorm, V::load(col_norm + j));
-      const auto sine = V::sqrt(V::fnma(lam, lam, one));  // |lam| <= 1: never negative
-      const auto dv = V::mul(angle, inv_two_pi);
-      V::store(v + j, V::mul(V::mul(c, V::fma(lam, angle, sine)), inv_two_pi));
-      V::store(vth + j, V::mul(dv, th));
-    } else {
-      // erf: V = (2/pi) asin(2 S / sqrt((1 + 2q)(1 + 2q'))), V' = (4/pi) / sqrt(1 + 2(q + q') +
-      // 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec section 5).
-      const auto cq = V::load(col_q + j);
-      const auto arg = V::min(one, V::max(minus_one, V::mul(V::add(s, s), V::mul(rinv, V::load(col_inv_norm + j)))));
-      const auto prod = V::mul(rq, cq);
-      const auto rho2 = V::min(one, V::mul(V::mul(s, s), V::mul(rinvq, V::load(col_inv_q + j))));
-      const auto two = V::set1(T(2));
-      const auto det = V::fma(V::mul(V::set1(T(4)), prod), V::sub(one, rho2), V::fma(two, V::add(rq, cq), one));
-      V::store(v + j, V::mul(two_over_pi, V::asin(arg)));
-      V::store(vth + j, V::mul(V::div(four_over_pi, V::sqrt(det)), th));
+    if (frozen) th = zero;
+    switch (in.activation) {
+      case Activation::kRelu: {
+        // lam = S / sqrt(q q') (0 when a variance is 0), clipped; V = c (lam (pi - acos lam) +
+        // sqrt(1 - lam^2)) / 2pi with c = sqrt(q q'), V' = (pi - acos lam) / 2pi.
+        const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
+        const auto angle = V::sub(pi, V::acos(lam));
+        const auto cc = V::mul(rnorm, V::load(col_norm + j));
+        const auto sine = V::sqrt(V::fnma(lam, lam, one));  // |lam| <= 1: never negative
+        V::store(v + j, V::mul(V::mul(cc, V::fma(lam, angle, sine)), inv_two_pi));
+        V::store(vth + j, V::mul(V::mul(angle, inv_two_pi), th));
+        break;
+      }
+      case Activation::kErf: {
+        // erf: V = (2/pi) asin(2 S / sqrt((1 + 2q)(1 + 2q'))), V' = (4/pi) / sqrt(1 + 2(q + q') +
+        // 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec section 5).
+        const auto cq = V::load(col_q + j);
+        const auto arg = V::min(one, V::max(minus_one, V::mul(V::add(s, s), V::mul(rinv, V::load(col_inv_norm + j)))));
+        const auto prod = V::mul(rq, cq);
+        const auto rho2 = V::min(one, V::mul(V::mul(s, s), V::mul(rinvq, V::load(col_inv_q + j))));
+        const auto two = V::set1(T(2));
+        const auto det = V::fma(V::mul(V::set1(T(4)), prod), V::sub(one, rho2), V::fma(two, V::add(rq, cq), one));
+        V::store(v + j, V::mul(two_over_pi, V::asin(arg)));
+        V::store(vth + j, V::mul(V::div(four_over_pi, V::sqrt(det)), th));
+        break;
+      }
+      case Activation::kIdentity:
+        V::store(v + j, s);
+        V::store(vth + j, th);
+        break;
+      case Activation::kLeakyRelu: {
+        // V = alpha^2 S + beta^2 (2c/pi)(sqrt(1 - lam^2) + lam asin lam), V' = alpha^2 + beta^2 (2/pi)
+        // asin lam (activations.hpp).
+        const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
+        const auto arcsine = V::asin(lam);
+        const auto cc = V::mul(rnorm, V::load(col_norm + j));
+        const auto sine = V::sqrt(V::fnma(lam, lam, one));
+        V::store(v + j, V::fma(alpha2, s, V::mul(V::mul(beta2, V::mul(two_over_pi, cc)), V::fma(lam, arcsine, sine))));
+        V::store(vth + j, V::mul(V::fma(beta2, V::mul(two_over_pi, arcsine), alpha2), th));
+        break;
+      }
+      default: {
+        // Quadrature (activations.hpp), one lane at a time.
+        T s_lane[V::W], th_lane[V::W], v_lane[V::W], vth_lane[V::W];
+        V::store(s_lane, s);
+        V::store(th_lane, th);
+        for (std::size_t w = 0; w < V::W; ++w) {
+          const DualValues d = in.duals->pair(row.q, static_cast<double>(s_lane[w]), static_cast<double>(col_q[j + w]));
+          v_lane[w] = static_cast<T>(d.v);
+          vth_lane[w] = static_cast<T>(d.dv * static_cast<double>(th_lane[w]));
+        }
+        V::store(v + j, V::load(v_lane));
+        V::store(vth + j, V::load(vth_lane));
+      }
     }
   }
 }
@@ -160,8 +205,11 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   constexpr std::size_t W = V::W;
   const std::size_t R = in.rows, C = in.cols, L = in.layers, m = in.dim;
   const std::size_t Cp = padded<W>(C);
+  const bool per_step = in.readout == Readout::kSteps;
   T* state_v = ws.state_v.get(L * R * Cp);
   T* state_vth = ws.state_vth.get(L * R * Cp);
+  T* sum_v = per_step ? ws.sum_v.get(L * R * Cp) : nullptr;
+  T* sum_vth = per_step ? ws.sum_vth.get(L * R * Cp) : nullptr;
   T* col_q = ws.col_q.get(L * Cp);
   T* col_norm = ws.col_norm.get(L * Cp);
   T* col_inv_norm = ws.col_inv_norm.get(L * Cp);
@@ -174,8 +222,9 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   std::fill(col_inv_norm, col_inv_norm + L * Cp, T(1));
   std::fill(col_inv_q, col_inv_q + L * Cp, T(1));
   std::fill(col_x, col_x + m * Cp, T(0));
-  std::fill(state_v, state_v + L * R * Cp, T(0));
-  std::fill(state_vth, state_vth + L * R * Cp, T(0));
+  for (T* a : {state_v, state_vth, sum_v, sum_vth}) {
+    if (a) std::fill(a, a + L * R * Cp, T(0));
+  }
   std::vector<T> row_x(m);
 
   const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
@@ -186,8 +235,9 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     for (; cols_k < C && in.col_length[cols_k] > k; ++cols_k) {
       for (std::size_t l = 0; l < L; ++l) {
         for (std::size_t i = 0; i < rows_before; ++i) {
-          state_v[(l * R + i) * Cp + cols_k] = T(0);
-          state_vth[(l * R + i) * Cp + cols_k] = T(0);
+          for (T* a : {state_v, state_vth, sum_v, sum_vth}) {
+            if (a) a[(l * R + i) * Cp + cols_k] = T(0);
+          }
         }
       }
     }
@@ -213,22 +263,120 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
         T* vth = state_vth + (l * R + i) * Cp;
         layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input, cells[l],
                         col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp,
-                        lanes, in.coef, in.activation);
+                        lanes, in, l < in.frozen_layers);
+        if (per_step) {
+          T* sv = sum_v + (l * R + i) * Cp;
+          T* svth = sum_vth + (l * R + i) * Cp;
+          for (std::size_t j = 0; j < lanes; j += W) {
+            V::store(sv + j, V::add(V::load(sv + j), V::load(v + j)));
+            V::store(svth + j, V::add(V::load(svth + j), V::load(vth + j)));
+          }
+        }
       }
     }
   }
 
-  const T sv2 = static_cast<T>(in.coef.sv2);
+  // Last state: the final state. Per-step readout: the sums, scaled by 1 / sqrt(T T').
+  const T* final_v = per_step ? sum_v : state_v;
+  const T* final_vth = per_step ? sum_vth : state_vth;
   for (std::size_t l = 0; l < L; ++l) {
     if (!out.ntk[l] && !out.nngp[l]) continue;
     for (std::size_t i = 0; i < R; ++i) {
-      const T* v = state_v + (l * R + i) * Cp;
-      const T* vth = state_vth + (l * R + i) * Cp;
+      const T* v = final_v + (l * R + i) * Cp;
+      const T* vth = final_vth + (l * R + i) * Cp;
       for (std::size_t j = 0; j < C; ++j) {
-        if (out.ntk[l]) out.ntk[l][i * out.ld + j] = static_cast<double>(sv2 * (v[j] + vth[j]));
-        if (out.nngp[l]) out.nngp[l][i * out.ld + j] = static_cast<double>(sv2 * v[j]);
+        const double scale =
+            in.coef.sv2 / (per_step ? std::sqrt(static_cast<double>(in.row_length[i]) * static_cast<double>(in.col_length[j])) : 1.0);
+        if (out.ntk[l]) out.ntk[l][i * out.ld + j] = scale * static_cast<double>(v[j] + vth[j]);
+        if (out.nngp[l]) out.nngp[l][i * out.ld + j] = scale * static_cast<double>(v[j]);
       }
     }
+  }
+}
+
+// Mean pooling (spec section 4) of one pair: every cell (t, t') of the time grid, all diagonals.
+// Rows t are processed in order and each row is vectorised along t'. The state of a cell lives in
+// the slot of its diagonal, slot (T - 1) + t' - t, so the previous cell of the same diagonal,
+// (t - 1, t' - 1), is in the very slot the update reads and overwrites, and a row is a contiguous
+// run of slots. A diagonal starts from zero state in a slot no row has used before. For a sample
+// with itself (`same`), the cells t = t' take the exact self states (correlation 1). The kernels
+// average the readout's cell kernels over the grid: K = sv^2 / (T T') sum_{t,t'} (v [+ vth]).
+struct PairInput {
+  const double* row_values;   // first step of the row sequence
+  const double* col_values;
+  const SelfCell* row_cells;  // first step's cells
+  const SelfCell* col_cells;
+  std::size_t row_length, col_length;
+  bool same;
+};
+
+template <class V>
+void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typename V::T>& ws,
+                    double* ntk_by_depth, double* nngp_by_depth) {
+  using T = typename V::T;
+  constexpr std::size_t W = V::W;
+  const std::size_t L = in.layers, m = in.dim, T1 = pair.row_length, T2 = pair.col_length;
+  const std::size_t lanes = padded<W>(T2);
+  const std::size_t slots = T1 + lanes;
+  T* state_v = ws.state_v.get(L * slots);
+  T* state_vth = ws.state_vth.get(L * slots);
+  T* sum_v = ws.sum_v.get(L * lanes);
+  T* sum_vth = ws.sum_vth.get(L * lanes);
+  T* col_q = ws.col_q.get(L * lanes);
+  T* col_norm = ws.col_norm.get(L * lanes);
+  T* col_inv_norm = ws.col_inv_norm.get(L * lanes);
+  T* col_inv_q = ws.col_inv_q.get(L * lanes);
+  T* col_x = ws.col_x.get(m * lanes);
+  T* input = ws.input.get(lanes);
+  std::fill(state_v, state_v + L * slots, T(0));
+  std::fill(state_vth, state_vth + L * slots, T(0));
+  std::fill(sum_v, sum_v + L * lanes, T(0));
+  std::fill(sum_vth, sum_vth + L * lanes, T(0));
+  for (T* a : {col_q, col_norm, col_inv_norm, col_inv_q}) std::fill(a, a + L * lanes, T(1));
+  std::fill(col_x, col_x + m * lanes, T(0));
+  for (std::size_t t = 0; t < T2; ++t) {
+    for (std::size_t l = 0; l < L; ++l) {
+      const SelfCell& cell = pair.col_cells[t * L + l];
+      col_q[l * lanes + t] = static_cast<T>(cell.q);
+      col_norm[l * lanes + t] = static_cast<T>(cell.norm);
+      col_inv_norm[l * lanes + t] = static_cast<T>(cell.inv_norm);
+      col_inv_q[l * lanes + t] = static_cast<T>(cell.inv_q);
+    }
+    for (std::size_t d = 0; d < m; ++d) col_x[d * lanes + t] = static_cast<T>(pair.col_values[t * m + d]);
+  }
+  std::vector<T> row_x(m);
+  for (std::size_t t = 0; t < T1; ++t) {
+    const std::size_t base = T1 - 1 - t;  // slot of cell (t, 0)
+    for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(pair.row_values[t * m + d]);
+    input_products<V>(row_x.data(), col_x, m, lanes, lanes, static_cast<T>(in.coef.su2_over_m), input);
+    for (std::size_t l = 0; l < L; ++l) {
+      T* v = state_v + l * slots + base;
+      T* vth = state_vth + l * slots + base;
+      const SelfCell& row = pair.row_cells[t * L + l];
+      layer_update<V>(v, vth, l ? v - slots : nullptr, l ? vth - slots : nullptr, input, row, col_q + l * lanes,
+                      col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes, lanes, in,
+                      l < in.frozen_layers);
+      if (pair.same) {
+        v[t] = static_cast<T>(row.v);
+        vth[t] = static_cast<T>(row.vth);
+      }
+      T* sv = sum_v + l * lanes;
+      T* svth = sum_vth + l * lanes;
+      for (std::size_t j = 0; j < lanes; j += W) {
+        V::store(sv + j, V::add(V::load(sv + j), V::load(v + j)));
+        V::store(svth + j, V::add(V::load(svth + j), V::load(vth + j)));
+      }
+    }
+  }
+  const double scale = in.coef.sv2 / (static_cast<double>(T1) * static_cast<double>(T2));
+  for (std::size_t l = 0; l < L; ++l) {
+    double total_v = 0.0, total_vth = 0.0;
+    for (std::size_t j = 0; j < T2; ++j) {
+      total_v += static_cast<double>(sum_v[l * lanes + j]);
+      total_vth += static_cast<double>(sum_vth[l * lanes + j]);
+    }
+    ntk_by_depth[l] = scale * (total_v + total_vth);
+    nngp_by_depth[l] = scale * total_v;
   }
 }
 
