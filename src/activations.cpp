@@ -118,11 +118,12 @@ bool has_closed_form(Activation a) {
   return a == Activation::kRelu || a == Activation::kErf || a == Activation::kIdentity || a == Activation::kLeakyRelu;
 }
 
-Duals::Duals(const KernelParams& p) : params_(p) {
+Duals::Duals(const KernelParams& p, bool force_quadrature)
+    : params_(p), quadrature_(force_quadrature || !has_closed_form(p.activation)) {
   if (p.activation == Activation::kCustom && !p.custom) {
     throw parameter_error("activation custom needs a sampled function (from the Python module)");
   }
-  if (has_closed_form(p.activation)) return;
+  if (!quadrature_) return;
   const std::size_t n = static_cast<std::size_t>(p.quadrature);
   std::vector<double> a(n), b(n - 1);
   // Laguerre (weight e^-t on [0, inf)): a_k = 2k + 1, b_k = k + 1.
@@ -137,42 +138,50 @@ Duals::Duals(const KernelParams& p) : params_(p) {
     b[k] = m / std::sqrt(4.0 * m * m - 1.0);
   }
   golub_welsch(a, b, 2.0, angle_, angle_weight_);
-  // Generalised Laguerre, alpha = -1/2 (weight t^-1/2 e^-t): a_k = 2k + 1/2, b_k = sqrt((k+1)(k+1/2)).
-  for (std::size_t k = 0; k < n; ++k) a[k] = 2.0 * static_cast<double>(k) + 0.5;
-  for (std::size_t k = 0; k + 1 < n; ++k) b[k] = std::sqrt((static_cast<double>(k) + 1.0) * (static_cast<double>(k) + 0.5));
-  golub_welsch(a, b, std::sqrt(kPi), half_, half_weight_);
-  for (double& t : half_) t = std::sqrt(2.0 * t);  // z = sqrt(2 t)
 }
 
 double Duals::norm(double k) const {
   return params_.activation == Activation::kErf ? std::sqrt(1.0 + 2.0 * k) : std::sqrt(k);
 }
 
-// E[g(a z)], z ~ N(0, 1), as (1 / (2 sqrt pi)) sum_j w_j (g(a z_j) + g(-a z_j)): the half-line rule
-// on each side of the kink at 0.
-double Duals::expect_1d(double a, bool derivative) const {
-  double sum = 0.0;
-  for (std::size_t j = 0; j < half_.size(); ++j) {
-    const double z = a * half_[j];
-    sum += half_weight_[j] * (derivative ? dphi_of(params_, z) + dphi_of(params_, -z)
-                                         : phi_of(params_, z) + phi_of(params_, -z));
+// E[g(a z)], z ~ N(0, 1), for g = phi, phi', phi^2 or phi'^2 of the activation: composite
+// Gauss-Legendre on z in [0, 9] (and the mirror image), with panels no wider than 1 (so the
+// Gaussian factor is smooth on each) and a break at z = 4 / a, where a steep activation (large a)
+// has finished changing. Beyond 9 the Gaussian weight is below 1e-17.
+template <class G>
+double Duals::gaussian_expectation(double a, G&& g) const {
+  constexpr double kEnd = 9.0;
+  std::vector<double> edges{0.0};
+  const double knee = a > 0.0 ? 4.0 / a : kEnd;
+  for (double z = 1.0; z < kEnd; z += 1.0) {
+    if (knee > edges.back() && knee < z) edges.push_back(knee);
+    edges.push_back(z);
   }
-  return sum / (2.0 * std::sqrt(kPi));
+  edges.push_back(kEnd);
+  double sum = 0.0;
+  for (std::size_t e = 0; e + 1 < edges.size(); ++e) {
+    const double mid = 0.5 * (edges[e] + edges[e + 1]), half = 0.5 * (edges[e + 1] - edges[e]);
+    for (std::size_t j = 0; j < angle_.size(); ++j) {
+      const double z = mid + half * angle_[j];
+      sum += half * angle_weight_[j] * std::exp(-0.5 * z * z) * (g(a * z) + g(-a * z));
+    }
+  }
+  return sum / std::sqrt(2.0 * kPi);
+}
+
+double Duals::expect_1d(double a, bool derivative) const {
+  return gaussian_expectation(a, [&](double u) { return derivative ? dphi_of(params_, u) : phi_of(params_, u); });
 }
 
 double Duals::expect_self(double a, bool derivative) const {
-  double sum = 0.0;
-  for (std::size_t j = 0; j < half_.size(); ++j) {
-    const double z = a * half_[j];
-    const double p = derivative ? dphi_of(params_, z) : phi_of(params_, z);
-    const double m = derivative ? dphi_of(params_, -z) : phi_of(params_, -z);
-    sum += half_weight_[j] * (p * p + m * m);
-  }
-  return sum / (2.0 * std::sqrt(kPi));
+  return gaussian_expectation(a, [&](double u) {
+    const double f = derivative ? dphi_of(params_, u) : phi_of(params_, u);
+    return f * f;
+  });
 }
 
 DualValues Duals::self(double k) const {
-  switch (params_.activation) {
+  switch (quadrature_ ? Activation::kCustom : params_.activation) {
     case Activation::kRelu:
       return {0.5 * k, 0.5};
     case Activation::kErf:
@@ -194,7 +203,7 @@ DualValues Duals::self(double k) const {
 DualValues Duals::pair(double k11, double k12, double k22) const {
   const double c = std::sqrt(k11 * k22);
   const double lam = c > 0.0 ? std::clamp(k12 / c, -1.0, 1.0) : 0.0;
-  switch (params_.activation) {
+  switch (quadrature_ ? Activation::kCustom : params_.activation) {
     case Activation::kRelu: {
       const double angle = kPi - std::acos(lam);
       return {c * (lam * angle + std::sqrt(1.0 - lam * lam)) / (2.0 * kPi), angle / (2.0 * kPi)};
@@ -215,6 +224,9 @@ DualValues Duals::pair(double k11, double k12, double k22) const {
     default:
       break;
   }
+  // V and V' are symmetric in (k11, k22) but the rule is not: the larger variance goes first, so
+  // that K(x, y) and K(y, x) come out bitwise equal.
+  if (k11 < k22) std::swap(k11, k22);
   const double a = std::sqrt(k11), b = std::sqrt(k22);
   if (a == 0.0 || b == 0.0) {  // one pre-activation is identically 0
     const double other = a == 0.0 ? b : a;

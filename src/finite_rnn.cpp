@@ -92,9 +92,9 @@ FiniteRNN::Trace FiniteRNN::trace(SequenceView x) const {
       tr.hidden[l].col(t + 1) = preact[l].col(t).unaryExpr([this](double g) { return phi(g); });
     }
   }
-  const Eigen::Map<const Eigen::VectorXd> v(theta_.data() + v_offset_, n);
-  const double a_v = params_.sigma_v / std::sqrt(static_cast<double>(width_));
-  tr.output = a_v * v.dot(tr.hidden[L - 1].col(T));
+  // The readout (spec section 4): dh_top[:, t] is df / dh^L_t.
+  const Eigen::MatrixXd dh_top = readout_gradient(T);
+  tr.output = (dh_top.array() * tr.hidden[L - 1].rightCols(T).array()).sum();
 
   // Backward through time, top layer first: dh^l_t collects the readout (top layer, last step),
   // the layer above at the same step (through U_{l+1}) and this layer at the next step (through W_l).
@@ -102,7 +102,7 @@ FiniteRNN::Trace FiniteRNN::trace(SequenceView x) const {
     const LayerOffsets& o = layers_[l];
     Eigen::MatrixXd dh = Eigen::MatrixXd::Zero(n, T);
     if (l + 1 == L) {
-      dh.col(T - 1) = a_v * v;
+      dh = dh_top;
     } else {
       const LayerOffsets& up = layers_[l + 1];
       const double a_u_up = params_.sigma_u / std::sqrt(static_cast<double>(up.fan_in));
@@ -128,7 +128,11 @@ std::vector<double> FiniteRNN::gradient(SequenceView x) const {
   const double a_w = params_.sigma_w / std::sqrt(static_cast<double>(width_));
   std::vector<double> grad(theta_.size());
   using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
+  if (params_.readout == Readout::kSteps) {
+    throw parameter_error("FiniteRNN::gradient: the per-step readout has one readout vector per step, "
+                          "outside parameters(); use the empirical kernels");
+  }
+  for (std::size_t l = static_cast<std::size_t>(params_.frozen_layers); l < layers_.size(); ++l) {
     const LayerOffsets& o = layers_[l];
     const auto fan = static_cast<Eigen::Index>(o.fan_in);
     const double a_u = params_.sigma_u / std::sqrt(static_cast<double>(o.fan_in));
@@ -136,8 +140,11 @@ std::vector<double> FiniteRNN::gradient(SequenceView x) const {
     Eigen::Map<RowMajor>(grad.data() + o.u, n, fan) = a_u * tr.delta[l] * tr.input[l].transpose();
     Eigen::Map<Eigen::VectorXd>(grad.data() + o.b, n) = params_.sigma_b * tr.delta[l].rowwise().sum();
   }
+  // df/dv: the readout's input, the last state or the mean state.
+  const double a_v = params_.sigma_v / std::sqrt(static_cast<double>(width_));
   Eigen::Map<Eigen::VectorXd>(grad.data() + v_offset_, n) =
-      params_.sigma_v / std::sqrt(static_cast<double>(width_)) * tr.hidden.back().col(T);
+      params_.readout == Readout::kMean ? Eigen::VectorXd(a_v * tr.hidden.back().rightCols(T).rowwise().mean())
+                                        : Eigen::VectorXd(a_v * tr.hidden.back().col(T));
   return grad;
 }
 
@@ -148,7 +155,7 @@ double FiniteRNN::empirical_ntk(const Trace& a, const Trace& b) const {
   const double n = static_cast<double>(width_);
   const double sw2 = params_.sigma_w * params_.sigma_w / n;
   double total = empirical_nngp(a, b);
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
+  for (std::size_t l = static_cast<std::size_t>(params_.frozen_layers); l < layers_.size(); ++l) {
     const double su2 = params_.sigma_u * params_.sigma_u / static_cast<double>(layers_[l].fan_in);
     const Eigen::Index Ta = a.delta[l].cols();
     const Eigen::Index Tb = b.delta[l].cols();
@@ -162,10 +169,52 @@ double FiniteRNN::empirical_ntk(const Trace& a, const Trace& b) const {
   return total;
 }
 
+// The readout's covariance with its vectors integrated out: sv^2 / n times <h_T, h'_T'> (last),
+// <mean h, mean h'> (mean), or (1 / sqrt(T T')) sum_k <h_{T-k}, h'_{T'-k}> (per-step readout).
 double FiniteRNN::empirical_nngp(const Trace& a, const Trace& b) const {
   const double sv2 = params_.sigma_v * params_.sigma_v / static_cast<double>(width_);
-  return sv2 * a.hidden.back().col(a.hidden.back().cols() - 1).dot(
-                   b.hidden.back().col(b.hidden.back().cols() - 1));
+  const Eigen::MatrixXd& ha = a.hidden.back();
+  const Eigen::MatrixXd& hb = b.hidden.back();
+  const Eigen::Index Ta = ha.cols() - 1, Tb = hb.cols() - 1;
+  switch (params_.readout) {
+    case Readout::kMean:
+      return sv2 * ha.rightCols(Ta).rowwise().mean().dot(hb.rightCols(Tb).rowwise().mean());
+    case Readout::kSteps: {
+      const Eigen::Index k = std::min(Ta, Tb);
+      return sv2 / std::sqrt(static_cast<double>(Ta) * static_cast<double>(Tb)) *
+             (ha.rightCols(k).array() * hb.rightCols(k).array()).sum();
+    }
+    default:
+      return sv2 * ha.col(Ta).dot(hb.col(Tb));
+  }
+}
+
+// df / dh^L_t for the readout: a_v v at the last step (last), a_v v / T at every step (mean), or
+// (a_v / sqrt(T)) v_k at step T - 1 - k (per-step readout: v_0 is v, the others are drawn from
+// the seed and k).
+Eigen::MatrixXd FiniteRNN::readout_gradient(Eigen::Index T) const {
+  const auto n = static_cast<Eigen::Index>(width_);
+  const double a_v = params_.sigma_v / std::sqrt(static_cast<double>(width_));
+  const Eigen::Map<const Eigen::VectorXd> v(theta_.data() + v_offset_, n);
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(n, T);
+  switch (params_.readout) {
+    case Readout::kMean:
+      g.colwise() = (a_v / static_cast<double>(T)) * v;
+      break;
+    case Readout::kSteps: {
+      const double scale = a_v / std::sqrt(static_cast<double>(T));
+      g.col(T - 1) = scale * v;
+      for (Eigen::Index k = 1; k < T; ++k) {
+        std::mt19937_64 rng(splitmix64(seed_ ^ splitmix64(0x5eed0000ULL + static_cast<std::uint64_t>(k))));
+        std::normal_distribution<double> normal;
+        for (Eigen::Index r = 0; r < n; ++r) g(r, T - 1 - k) = scale * normal(rng);
+      }
+      break;
+    }
+    default:
+      g.col(T - 1) = a_v * v;
+  }
+  return g;
 }
 
 EmpiricalKernels empirical_kernels(const FiniteRNN& net, SequenceSetView x, SequenceSetView y,
@@ -201,12 +250,24 @@ EmpiricalKernels mean_empirical_kernels(const KernelParams& params, SequenceSetV
                                         std::uint64_t first_seed, int threads) {
   if (seeds < 1) throw parameter_error("mean_empirical_kernels: seeds must be >= 1");
   EmpiricalKernels mean{Matrix(x.size(), y.size()), Matrix(x.size(), y.size())};
+  // A bidirectional network is two independent networks, the second reading backwards, whose
+  // outputs are summed: its kernels are the sums of theirs.
+  const SequenceSet back_x = params.bidirectional ? reversed(x) : SequenceSet();
+  const SequenceSet back_y = params.bidirectional ? reversed(y) : SequenceSet();
+  const bool symmetric = x.values() == y.values() && x.offsets() == y.offsets() && x.ends() == y.ends();
   for (int s = 0; s < seeds; ++s) {
-    const FiniteRNN net(params, x.dim(), width, first_seed + static_cast<std::uint64_t>(s));
-    const EmpiricalKernels k = empirical_kernels(net, x, y, threads);
-    for (std::size_t e = 0; e < x.size() * y.size(); ++e) {
-      mean.ntk.data()[e] += k.ntk.data()[e] / seeds;
-      mean.nngp.data()[e] += k.nngp.data()[e] / seeds;
+    const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(s);
+    std::vector<EmpiricalKernels> parts;
+    parts.push_back(empirical_kernels(FiniteRNN(params, x.dim(), width, seed), x, y, threads));
+    if (params.bidirectional) {
+      const FiniteRNN backward(params, x.dim(), width, splitmix64(seed ^ 0xbacdULL));
+      parts.push_back(empirical_kernels(backward, back_x.view(), symmetric ? back_x.view() : back_y.view(), threads));
+    }
+    for (const EmpiricalKernels& k : parts) {
+      for (std::size_t e = 0; e < x.size() * y.size(); ++e) {
+        mean.ntk.data()[e] += k.ntk.data()[e] / seeds;
+        mean.nngp.data()[e] += k.nngp.data()[e] / seeds;
+      }
     }
   }
   return mean;

@@ -1,13 +1,17 @@
-// An independent, deliberately slow implementation of the last-state RNTK and NNGP, written plainly
-// from ../shared/spec/RNTK.md: it fills the WHOLE time grid (t, t') of a pair, with the textbook
-// dual activations, and reads off the last cell. It shares no code with the engine (which walks one
-// diagonal, aligned at the end, with per-sequence precomputation).
+// An independent, deliberately slow implementation of the RNTK and NNGP, written plainly from
+// ../shared/spec/RNTK.md: it fills the WHOLE time grid (t, t') of a pair, with the textbook dual
+// activations for ReLU and erf, and reads off the readout: the last cell, the mean over all cells,
+// or the aligned diagonal (per-step readout); frozen layers have Th = 0; bidirectional adds the
+// reversed pair. It shares no code with the engine (which walks one diagonal, aligned at the end, or
+// each row of the grid along one slot per diagonal, with per-sequence precomputation), except the
+// dual activations of the other activations, which come from rntk::Duals.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/sequences.hpp"
 
@@ -20,10 +24,29 @@ struct ReferenceValue {
 
 class ReferenceKernel {
  public:
-  explicit ReferenceKernel(const KernelParams& p) : p_(p) {}
+  explicit ReferenceKernel(const KernelParams& p) : p_(p), duals_(p) {}
 
   // K(x, y); `same` says x and y are the same sample (they then share h_0).
   ReferenceValue operator()(SequenceView x, SequenceView y, bool same) const {
+    ReferenceValue k = one_direction(x, y, same);
+    if (p_.bidirectional) {
+      std::vector<double> rx = backwards(x), ry = backwards(y);
+      const ReferenceValue b = one_direction(SequenceView(rx.data(), x.length(), x.dim()),
+                                             SequenceView(ry.data(), y.length(), y.dim()), same);
+      k.ntk += b.ntk;
+      k.nngp += b.nngp;
+    }
+    return k;
+  }
+
+ private:
+  static std::vector<double> backwards(SequenceView x) {
+    std::vector<double> r;
+    for (std::size_t t = x.length(); t-- > 0;) r.insert(r.end(), x.step(t), x.step(t) + x.dim());
+    return r;
+  }
+
+  ReferenceValue one_direction(SequenceView x, SequenceView y, bool same) const {
     const std::vector<std::vector<double>> qx = variances(x);
     const std::vector<std::vector<double>> qy = variances(y);
     const std::size_t T = x.length(), U = y.length(), L = static_cast<std::size_t>(p_.layers);
@@ -54,19 +77,37 @@ class ReferenceKernel {
             input_th = su2 * Vd(qx[l - 1][t], s, qy[l - 1][u], diag) * Th[l - 1][t][u];
           }
           S[l][t][u] = recurrent + input + sb2;
-          Th[l][t][u] = S[l][t][u] + recurrent_th + input_th;
+          Th[l][t][u] = static_cast<int>(l) < p_.frozen_layers ? 0.0 : S[l][t][u] + recurrent_th + input_th;
         }
       }
     }
+    // The readout's kernel of cell (t, u) of the top layer.
     const double sv2 = p_.sigma_v * p_.sigma_v;
-    const double s = S[L - 1][T - 1][U - 1];
-    const double a = qx[L - 1][T - 1], b = qy[L - 1][U - 1];
-    const bool diag = same;  // the last cells of one sample are the same time
-    return {sv2 * (V(a, s, b, diag) + Vd(a, s, b, diag) * Th[L - 1][T - 1][U - 1]),
-            sv2 * V(a, s, b, diag)};
+    auto cell = [&](std::size_t t, std::size_t u) {
+      const double s = S[L - 1][t][u];
+      const double a = qx[L - 1][t], b = qy[L - 1][u];
+      const bool diag = same && t == u;
+      return ReferenceValue{sv2 * (V(a, s, b, diag) + Vd(a, s, b, diag) * Th[L - 1][t][u]), sv2 * V(a, s, b, diag)};
+    };
+    ReferenceValue k{0.0, 0.0};
+    if (p_.readout == Readout::kLast) return cell(T - 1, U - 1);
+    if (p_.readout == Readout::kMean) {
+      for (std::size_t t = 0; t < T; ++t) {
+        for (std::size_t u = 0; u < U; ++u) {
+          k.ntk += cell(t, u).ntk / static_cast<double>(T * U);
+          k.nngp += cell(t, u).nngp / static_cast<double>(T * U);
+        }
+      }
+      return k;
+    }
+    const double scale = 1.0 / std::sqrt(static_cast<double>(T * U));
+    for (std::size_t d = 0; d < std::min(T, U); ++d) {
+      k.ntk += scale * cell(T - 1 - d, U - 1 - d).ntk;
+      k.nngp += scale * cell(T - 1 - d, U - 1 - d).nngp;
+    }
+    return k;
   }
 
- private:
   static std::vector<std::vector<double>> grid(std::size_t T, std::size_t U) {
     return std::vector<std::vector<double>>(T, std::vector<double>(U, 0.0));
   }
@@ -103,6 +144,9 @@ class ReferenceKernel {
 
   double V(double k11, double k12, double k22, bool same) const {
     const double pi = std::acos(-1.0);
+    if (p_.activation != Activation::kRelu && p_.activation != Activation::kErf) {
+      return same ? duals_.self(k11).v : duals_.pair(k11, k12, k22).v;
+    }
     if (p_.activation == Activation::kRelu) {
       const double lam = correlation(k11, k12, k22, same);
       return std::sqrt(k11 * k22) * (lam * (pi - std::acos(lam)) + std::sqrt(1.0 - lam * lam)) / (2 * pi);
@@ -113,6 +157,9 @@ class ReferenceKernel {
 
   double Vd(double k11, double k12, double k22, bool same) const {
     const double pi = std::acos(-1.0);
+    if (p_.activation != Activation::kRelu && p_.activation != Activation::kErf) {
+      return same ? duals_.self(k11).dv : duals_.pair(k11, k12, k22).dv;
+    }
     if (p_.activation == Activation::kRelu) {
       return (pi - std::acos(correlation(k11, k12, k22, same))) / (2 * pi);
     }
@@ -121,6 +168,7 @@ class ReferenceKernel {
   }
 
   KernelParams p_;
+  Duals duals_;
 };
 
 }  // namespace rntk::testing

@@ -26,6 +26,11 @@ std::string name_of(const Config& c) {
          (c.sigma_h > 0 ? "_sh" : "_nosh");
 }
 
+bool bitwise_equal(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), a.rows() * a.cols() * sizeof(double)) == 0;
+}
+
 // Whether this processor runs an instruction set's tile walk.
 bool supported(Simd simd) {
   try {
@@ -94,6 +99,74 @@ INSTANTIATE_TEST_SUITE_P(
                       Config{Activation::kErf, 2, 0.7}, Config{Activation::kErf, 3, 0.7}),
     [](const auto& info) { return name_of(info.param); });
 
+// The kernel family (spec section 4) and the other activations against the full-grid reference.
+struct FamilyMember {
+  const char* name;
+  Activation activation;
+  Readout readout;
+  bool bidirectional;
+  int frozen;
+};
+
+class FamilyAgainstReference : public ::testing::TestWithParam<FamilyMember> {};
+
+TEST_P(FamilyAgainstReference, SymmetricAndCrossGramsMatchTheFullGrid) {
+  const FamilyMember f = GetParam();
+  KernelParams p{1.3, 0.9, 0.3, 0.4, 1.1, 2, f.activation};
+  p.readout = f.readout;
+  p.bidirectional = f.bidirectional;
+  p.frozen_layers = f.frozen;
+  p.leaky_slope = 0.2;
+  p.quadrature = 12;  // the walk is under test here, not the quadrature (test_activations.cpp)
+  SequenceSet x = random_set(7, 2, 1, 8, 31);
+  x.append(std::span<const double>(x.values().data() + x.offsets()[3] * 2, x.view().length(3) * 2));  // a duplicate
+  const SequenceSet y = random_set(4, 2, 1, 9, 32);
+  const ReferenceKernel reference(p);
+  for (const Simd simd : {Simd::kPortable, Simd::kAvx512}) {
+    if (!supported(simd)) continue;
+    Settings settings{p, {}, {2, 3, simd, Precision::kDouble}};
+    const GramResult kxx = gram(x.view(), settings);
+    const GramResult kxy = gram(x.view(), y.view(), settings);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      for (std::size_t j = 0; j < x.size(); ++j) {
+        const auto want = reference(x[i], x[j], i == j || (i == 7 && j == 3) || (i == 3 && j == 7));
+        EXPECT_NEAR(kxx.ntk(i, j), want.ntk, 1e-10 * std::abs(want.ntk) + 1e-14) << i << "," << j;
+        EXPECT_NEAR(kxx.nngp(i, j), want.nngp, 1e-10 * std::abs(want.nngp) + 1e-14) << i << "," << j;
+      }
+      for (std::size_t j = 0; j < y.size(); ++j) {
+        const auto want = reference(x[i], y[j], false);
+        EXPECT_NEAR(kxy.ntk(i, j), want.ntk, 1e-10 * std::abs(want.ntk) + 1e-14) << i << "," << j;
+        EXPECT_NEAR(kxy.nngp(i, j), want.nngp, 1e-10 * std::abs(want.nngp) + 1e-14) << i << "," << j;
+      }
+    }
+    EXPECT_TRUE(bitwise_equal(kxx.ntk, gram(x.view(), x.view(), settings).ntk)) << "K(X, X) == K(X, Y = X)";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Members, FamilyAgainstReference,
+    ::testing::Values(FamilyMember{"relu_mean", Activation::kRelu, Readout::kMean, false, 0},
+                      FamilyMember{"erf_mean_frozen", Activation::kErf, Readout::kMean, false, 1},
+                      FamilyMember{"relu_steps", Activation::kRelu, Readout::kSteps, false, 0},
+                      FamilyMember{"erf_steps_bidirectional", Activation::kErf, Readout::kSteps, true, 0},
+                      FamilyMember{"relu_last_bidirectional_frozen", Activation::kRelu, Readout::kLast, true, 1},
+                      FamilyMember{"relu_mean_bidirectional", Activation::kRelu, Readout::kMean, true, 0},
+                      FamilyMember{"erf_all_frozen", Activation::kErf, Readout::kLast, false, 2},
+                      FamilyMember{"identity", Activation::kIdentity, Readout::kLast, false, 0},
+                      FamilyMember{"leaky_relu_mean", Activation::kLeakyRelu, Readout::kMean, false, 0},
+                      FamilyMember{"tanh", Activation::kTanh, Readout::kLast, false, 0},
+                      FamilyMember{"sigmoid_steps", Activation::kSigmoid, Readout::kSteps, false, 0},
+                      FamilyMember{"gelu_mean", Activation::kGelu, Readout::kMean, false, 1}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Engine, AllLayersFrozenMakesTheNtkTheNngp) {
+  const SequenceSet x = random_set(10, 1, 2, 15, 33);
+  KernelParams p{1.4, 1.0, 0.1, 0.0, 1.0, 2, Activation::kRelu};
+  p.frozen_layers = 2;
+  const GramResult k = gram(x.view(), Settings{p, {}, {}});
+  EXPECT_TRUE(bitwise_equal(k.ntk, k.nngp));
+}
+
 TEST(Engine, GramMatricesArePositiveSemidefinite) {
   const SequenceSet x = random_set(60, 2, 3, 40, 5);
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
@@ -105,11 +178,6 @@ TEST(Engine, GramMatricesArePositiveSemidefinite) {
       }
     }
   }
-}
-
-bool bitwise_equal(const Matrix& a, const Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), a.rows() * a.cols() * sizeof(double)) == 0;
 }
 
 TEST(Engine, CrossGramWithItselfEqualsSymmetricGramBitwise) {

@@ -63,26 +63,68 @@ Errors convergence_error(const KernelParams& p, std::size_t width) {
   return {relative_frobenius_error(emp.ntk, exact.ntk), relative_frobenius_error(emp.nngp, exact.nngp)};
 }
 
-class Convergence : public ::testing::TestWithParam<Activation> {};
+struct Variant {
+  const char* name;
+  KernelParams params;
+};
+
+KernelParams variant(Activation a, Readout readout = Readout::kLast, bool bidirectional = false, int frozen = 0) {
+  KernelParams p{a == Activation::kRelu ? 1.4142135623730951 : 1.5, 1.0, 0.2, 0.5, 1.0, 2, a};
+  if (a == Activation::kTanh) p.sigma_w = 1.2;
+  p.readout = readout;
+  p.bidirectional = bidirectional;
+  p.frozen_layers = frozen;
+  return p;
+}
+
+class Convergence : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(Convergence, EmpiricalKernelsApproachTheAnalyticOnesWithWidth) {
-  const KernelParams p{GetParam() == Activation::kRelu ? 1.4142135623730951 : 1.5, 1.0, 0.2, 0.5,
-                       1.0, 2, GetParam()};
+  const KernelParams p = GetParam().params;
   const Errors narrow = convergence_error(p, 256);
   const Errors wide = convergence_error(p, 2048);
-  RecordProperty("ntk_error_256", std::to_string(narrow.ntk));
-  RecordProperty("ntk_error_2048", std::to_string(wide.ntk));
-  std::printf("%s: relative error n=256 NTK %.4f NNGP %.4f, n=2048 NTK %.4f NNGP %.4f\n",
-              activation_name(GetParam()), narrow.ntk, narrow.nngp, wide.ntk, wide.nngp);
+  std::printf("%s: relative error n=256 NTK %.4f NNGP %.4f, n=2048 NTK %.4f NNGP %.4f\n", GetParam().name,
+              narrow.ntk, narrow.nngp, wide.ntk, wide.nngp);
   EXPECT_LT(wide.ntk, 0.05);
   EXPECT_LT(wide.nngp, 0.05);
   EXPECT_LT(wide.ntk, narrow.ntk);
   EXPECT_LT(wide.nngp, narrow.nngp);
 }
 
-INSTANTIATE_TEST_SUITE_P(Activations, Convergence,
-                         ::testing::Values(Activation::kRelu, Activation::kErf),
-                         [](const auto& info) { return std::string(activation_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(
+    Variants, Convergence,
+    ::testing::Values(Variant{"relu", variant(Activation::kRelu)}, Variant{"erf", variant(Activation::kErf)},
+                      Variant{"relu_mean", variant(Activation::kRelu, Readout::kMean)},
+                      Variant{"erf_mean", variant(Activation::kErf, Readout::kMean)},
+                      Variant{"relu_steps", variant(Activation::kRelu, Readout::kSteps)},
+                      Variant{"relu_bidirectional", variant(Activation::kRelu, Readout::kLast, true)},
+                      Variant{"erf_bidirectional_mean", variant(Activation::kErf, Readout::kMean, true)},
+                      Variant{"relu_frozen", variant(Activation::kRelu, Readout::kLast, false, 1)},
+                      Variant{"erf_frozen", variant(Activation::kErf, Readout::kLast, false, 1)},
+                      Variant{"tanh_quadrature", variant(Activation::kTanh)}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(FiniteRNN, MeanReadoutAndFrozenLayerGradientsMatchFiniteDifferences) {
+  KernelParams p{1.3, 0.9, 0.4, 0.6, 1.2, 2, Activation::kTanh};
+  p.readout = Readout::kMean;
+  p.frozen_layers = 1;
+  FiniteRNN net(p, 2, 5, 7);
+  const SequenceSet x = random_set(1, 2, 4, 4, 23);
+  const std::vector<double> grad = net.gradient(x[0]);
+  double worst = 0.0;
+  for (std::size_t k = 0; k < grad.size(); ++k) {
+    const double saved = net.parameters()[k];
+    net.parameters()[k] = saved + 1e-6;
+    const double up = net.output(x[0]);
+    net.parameters()[k] = saved - 1e-6;
+    const double down = net.output(x[0]);
+    net.parameters()[k] = saved;
+    // Frozen parameters have zero gradient (they are not trained) though the output depends on them.
+    const bool frozen_parameter = k < 5 * 5 + 5 * 2 + 5;
+    worst = std::max(worst, std::abs((frozen_parameter ? 0.0 : (up - down) / 2e-6) - grad[k]));
+  }
+  EXPECT_LT(worst, 1e-6);
+}
 
 }  // namespace
 }  // namespace rntk

@@ -28,5 +28,17 @@ TEST(SpecVectors, LastStateNtkAndNngp) {
   }
 }
 
+TEST(SpecVectors, MeanPoolNtkAndNngp) {
+  const SequenceSet x = spec_inputs();
+  for (const auto& c : spec_cases()) {
+    SCOPED_TRACE(std::string(activation_name(c.activation)) + " L=" + std::to_string(c.layers));
+    KernelParams p = c.params();
+    p.readout = Readout::kMean;
+    const GramResult k = gram(x.view(), Settings{p, {}, {}});
+    expect_relative(k.ntk, c.ntk_mean, 1e-10);
+    expect_relative(k.nngp, c.nngp_mean, 1e-10);
+  }
+}
+
 }  // namespace
 }  // namespace rntk

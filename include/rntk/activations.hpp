@@ -16,7 +16,11 @@
 // derivatives) cost nothing: the rule is exact to rounding for ReLU and converges spectrally for
 // smooth activations, where a plain tensor Gauss-Hermite rule converges only like a power of the
 // order on kinks. `order` nodes in each direction on each arc: 4 order^2 evaluations of phi (and of
-// phi') per cell. One sample at one time (the exact-correlation case) uses the 1-D rule.
+// phi') per cell. The rule converges exponentially in the order; at the default order 40 it agrees
+// with the closed forms to 1e-9 for variances up to 2 (tested), and steep activations (erf, tanh)
+// with much larger variances need a higher order. One sample at one time (the exact-correlation
+// case) is a 1-D expectation: composite Gauss-Legendre with a break where the activation has
+// finished changing, accurate at any variance.
 #pragma once
 
 #include <memory>
@@ -54,7 +58,8 @@ bool has_closed_form(Activation a);
 
 class Duals {
  public:
-  explicit Duals(const KernelParams& p);
+  // force_quadrature: use the quadrature even where a closed form exists (to check it).
+  explicit Duals(const KernelParams& p, bool force_quadrature = false);
 
   DualValues self(double k) const;                          // correlation exactly 1
   DualValues pair(double k11, double k12, double k22) const;  // two samples
@@ -62,13 +67,15 @@ class Duals {
   double norm(double k) const;
 
  private:
-  double expect_1d(double a, bool derivative) const;   // E[phi(a z)] or E[phi'(a z)], z ~ N(0, 1)
-  double expect_self(double a, bool derivative) const; // E[phi(a z)^2] or E[phi'(a z)^2]
+  template <class G>
+  double gaussian_expectation(double a, G&& g) const;  // E[g(a z)], z ~ N(0, 1)
+  double expect_1d(double a, bool derivative) const;    // E[phi(a z)] or E[phi'(a z)]
+  double expect_self(double a, bool derivative) const;  // E[phi(a z)^2] or E[phi'(a z)^2]
 
   KernelParams params_;
+  bool quadrature_;
   std::vector<double> radius_, radius_weight_;   // Gauss-Laguerre in r^2 / 2, as radii
   std::vector<double> angle_, angle_weight_;     // Gauss-Legendre on [-1, 1]
-  std::vector<double> half_, half_weight_;       // generalised Gauss-Laguerre (1-D, half line)
 };
 
 }  // namespace rntk

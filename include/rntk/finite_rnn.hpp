@@ -1,9 +1,11 @@
 // A finite-width Elman RNN: the network of spec section 1 at hidden width n, in the NTK
-// parameterisation (every trainable entry ~ N(0, 1), the scales outside). Its empirical NTK (the
-// inner product of parameter gradients, by backpropagation through time) and empirical NNGP
-// (sigma_v^2 / n <h^L_T(x), h^L_T(x')>, the readout's covariance with v integrated out) converge to
-// the analytic kernels as n grows, with a relative error of order 1/sqrt(n). This is how the
-// analytic kernels are checked, and how the convergence figures are made.
+// parameterisation (every trainable entry ~ N(0, 1), the scales outside), with the readouts and
+// frozen layers of spec section 4. Its empirical NTK (the inner product of the gradients of the
+// trained parameters, by backpropagation through time) and empirical NNGP (the readout's covariance
+// with its vector integrated out, e.g. sigma_v^2 / n <h^L_T(x), h^L_T(x')>) converge to the
+// analytic kernels as n grows, with a relative error of order 1/sqrt(n). This is how the analytic
+// kernels are checked, and how the convergence figures are made. Bidirectional networks are two of
+// these (mean_empirical_kernels sums them).
 #pragma once
 
 #include <Eigen/Dense>
@@ -57,6 +59,7 @@ class FiniteRNN {
   Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
   weight(std::size_t offset, std::size_t cols) const;
   Eigen::VectorXd initial_state(SequenceView x, std::size_t layer) const;
+  Eigen::MatrixXd readout_gradient(Eigen::Index steps) const;
   double phi(double g) const;
   double phi_prime(double g) const;
 

@@ -30,7 +30,7 @@ struct KernelParams {
   bool bidirectional = false;           // plus the same network reading the sequence backwards
   int frozen_layers = 0;                // layers 1 .. F are not trained
   double leaky_slope = 0.01;            // leaky ReLU's slope for z < 0
-  int quadrature = 24;                  // quadrature order for activations without a closed form
+  int quadrature = 40;                  // quadrature order for activations without a closed form
   std::shared_ptr<const SampledActivation> custom;  // the function of activation = custom
 };
 
