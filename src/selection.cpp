@@ -139,20 +139,21 @@ Grid merge_grids(const Grid& base, const Grid& over) {
 
 namespace {
 
-// The default grids, documented in docs/CLASSIFY.md.
+// The default grids, documented in docs/CLASSIFY.md with the measurement that chose them.
 const std::vector<std::pair<std::string, std::string>>& default_grids() {
+  static const std::string recurrent =
+      "activation = relu; sigma_w = 1.4142135623730951; sigma_u = 0.1, 0.5, 2; layers = 1, 2, 3; "
+      "C = 1, 100, 10000";
+  static const std::string wide_c = "C = 0.1, 1, 10, 100, 1000, 10000";
   static const std::vector<std::pair<std::string, std::string>> grids{
-      {"rntk", "kernel = ntk, nngp; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
-               "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
-      {"ntk", "kernel = ntk; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
-              "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
-      {"nngp", "kernel = nngp; layers = 1, 2; sigma_w = 1.2, 1.4142135623730951; "
-               "sigma_u = 0.5, 1, 2; C = 0.1, 1, 10, 100, 1000"},
-      {"rbf", "kernel = rbf; gamma = 0.001, 0.01, 0.1, 0.5, 1, 2, 10; C = 0.1, 1, 10, 100, 1000"},
-      {"poly", "kernel = poly; degree = 2, 3; gamma = 0.1, 1; C = 0.1, 1, 10, 100, 1000"},
-      {"linear", "kernel = linear; C = 0.01, 0.1, 1, 10, 100"},
-      {"mlp-ntk", "kernel = mlp-ntk; layers = 1, 2, 3; sigma_b = 0, 0.1; C = 0.1, 1, 10, 100, 1000"},
-      {"mlp-nngp", "kernel = mlp-nngp; layers = 1, 2, 3; sigma_b = 0, 0.1; C = 0.1, 1, 10, 100, 1000"},
+      {"rntk", "kernel = ntk, nngp; " + recurrent},
+      {"ntk", "kernel = ntk; " + recurrent},
+      {"nngp", "kernel = nngp; " + recurrent},
+      {"rbf", "kernel = rbf; gamma = 0.001, 0.004, 0.016, 0.0625, 0.25, 1, 4, 16; " + wide_c},
+      {"poly", "kernel = poly; degree = 2, 3; gamma = 0.1, 1; " + wide_c},
+      {"linear", "kernel = linear; " + wide_c},
+      {"mlp-ntk", "kernel = mlp-ntk; layers = 1, 2, 3; sigma_b = 0, 0.1; " + wide_c},
+      {"mlp-nngp", "kernel = mlp-nngp; layers = 1, 2, 3; sigma_b = 0, 0.1; " + wide_c},
   };
   return grids;
 }
