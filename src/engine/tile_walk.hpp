@@ -84,7 +84,8 @@ struct Workspace {
   Scratch<T> sum_v, sum_vth;               // per-step readout: sums over the walk, same layout
   Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
   Scratch<T> col_x;                        // [channel][padded column], this step
-  Scratch<T> input;                        // [padded column]
+  Scratch<T> input;                        // input terms: [row][padded column] (tile walk), [lane] (mean pooling)
+  Scratch<T> lane_a, lane_b;               // between the passes of layer_update
 };
 
 // Lane counts are rounded up to whole vectors.
@@ -106,96 +107,182 @@ inline void input_products(const typename V::T* row_x, const typename V::T* col_
   }
 }
 
+// The input terms of a whole tile at one step, rows x lanes: the product of the rows' inputs
+// (rows x dim, row-major) and the columns' (dim x lanes, channel-major): one small matrix product
+// per step. Four rows share every column load and each row's value serves two vectors, which is
+// what makes a large input dimension cheap; every entry is still the same sum, channel by channel,
+// as input_products computes, so the result does not depend on the blocking.
+template <class V>
+inline void step_input_products(const typename V::T* row_x, std::size_t rows, const typename V::T* col_x,
+                                std::size_t dim, std::size_t lanes, std::size_t stride,
+                                typename V::T su2_over_m, typename V::T* out) {
+  constexpr std::size_t W = V::W;
+  const auto scale = V::set1(su2_over_m);
+  std::size_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const typename V::T* r = row_x + i * dim;
+    std::size_t j = 0;
+    for (; j + 2 * W <= lanes; j += 2 * W) {
+      typename V::R acc[4][2];
+      const auto c0 = V::load(col_x + j), c1 = V::load(col_x + j + W);
+      for (std::size_t b = 0; b < 4; ++b) {
+        const auto x = V::set1(r[b * dim]);
+        acc[b][0] = V::mul(x, c0);
+        acc[b][1] = V::mul(x, c1);
+      }
+      for (std::size_t d = 1; d < dim; ++d) {
+        const auto d0 = V::load(col_x + d * stride + j), d1 = V::load(col_x + d * stride + j + W);
+        for (std::size_t b = 0; b < 4; ++b) {
+          const auto x = V::set1(r[b * dim + d]);
+          acc[b][0] = V::fma(x, d0, acc[b][0]);
+          acc[b][1] = V::fma(x, d1, acc[b][1]);
+        }
+      }
+      for (std::size_t b = 0; b < 4; ++b) {
+        V::store(out + (i + b) * stride + j, V::mul(acc[b][0], scale));
+        V::store(out + (i + b) * stride + j + W, V::mul(acc[b][1], scale));
+      }
+    }
+    if (j < lanes) {
+      for (std::size_t b = 0; b < 4; ++b) {
+        input_products<V>(r + b * dim, col_x + j, dim, lanes - j, stride, su2_over_m, out + (i + b) * stride + j);
+      }
+    }
+  }
+  for (; i < rows; ++i) input_products<V>(row_x + i * dim, col_x, dim, lanes, stride, su2_over_m, out + i * stride);
+}
+
 // One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
 //   S  = sw^2 v_prev + I + sb^2                 (v_prev = V[K^l] at the previous cell)
 //   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there; 0 if frozen)
 //   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
 // with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1). The
 // row's quantities come from `row`, the columns' from the col_* arrays, one lane per column.
+// The lanes are processed in passes so that no vector value is live across the calls into the
+// vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
+// S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
+// `scratch_a` and `scratch_b` hold `lanes` values each between passes.
+template <class V, Activation A>
+inline void layer_update_for(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
+                             const typename V::T* below_vth, const typename V::T* input,
+                             const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
+                             const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
+                             std::size_t lanes, const TileInput& in, bool frozen,
+                             typename V::T* scratch_a, typename V::T* scratch_b) {
+  using T = typename V::T;
+  const Coefficients& c = in.coef;
+  const auto one = V::set1(T(1));
+  const auto minus_one = V::set1(T(-1));
+  const auto two_over_pi = V::set1(static_cast<T>(2.0 / std::numbers::pi));
+  const T alpha = static_cast<T>(0.5 * (1.0 + in.leaky_slope)), beta = static_cast<T>(0.5 * (1.0 - in.leaky_slope));
+
+  // Pass 1: S and Th (Th is kept in vth), and per activation what the library call needs.
+  {
+    const auto sw2 = V::set1(static_cast<T>(c.sw2));
+    const auto su2 = V::set1(static_cast<T>(c.su2));
+    const auto sb2 = V::set1(static_cast<T>(c.sb2));
+    const auto rq = V::set1(static_cast<T>(row.q));
+    const auto rinv = V::set1(static_cast<T>(row.inv_norm));
+    const auto rinvq = V::set1(static_cast<T>(row.inv_q));
+    const auto four_over_pi = V::set1(static_cast<T>(4.0 / std::numbers::pi));
+    for (std::size_t j = 0; j < lanes; j += V::W) {
+      const auto in_v = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
+      const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), sb2);
+      auto th = V::fma(sw2, V::load(vth + j), s);
+      if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
+      if (frozen) th = V::set1(T(0));
+      if constexpr (A == Activation::kRelu || A == Activation::kLeakyRelu) {
+        // lam = S / sqrt(q q'), clipped to [-1, 1] (0 when a variance is 0: inv_norm is 0 then).
+        V::store(v + j, V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j))))));
+        V::store(vth + j, th);
+        if constexpr (A == Activation::kLeakyRelu) V::store(scratch_b + j, s);
+      } else if constexpr (A == Activation::kErf) {
+        // erf: the asin argument 2 S / sqrt((1 + 2q)(1 + 2q')), and V' Th with V' = (4/pi) /
+        // sqrt(1 + 2(q + q') + 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec
+        // section 5: the cancellation-free form).
+        const auto cq = V::load(col_q + j);
+        const auto rho2 = V::min(one, V::mul(V::mul(s, s), V::mul(rinvq, V::load(col_inv_q + j))));
+        const auto det = V::fma(V::mul(V::set1(T(4)), V::mul(rq, cq)), V::sub(one, rho2),
+                                V::fma(V::set1(T(2)), V::add(rq, cq), one));
+        V::store(v + j, V::min(one, V::max(minus_one, V::mul(V::add(s, s), V::mul(rinv, V::load(col_inv_norm + j))))));
+        V::store(vth + j, V::mul(V::div(four_over_pi, V::sqrt(det)), th));
+      } else if constexpr (A == Activation::kIdentity) {
+        V::store(v + j, s);  // V = S, V' = 1
+        V::store(vth + j, th);
+      } else {
+        V::store(v + j, s);  // quadrature: S here, Th in vth
+        V::store(vth + j, th);
+      }
+    }
+  }
+
+  // Pass 2: the library calls alone.
+  if constexpr (A == Activation::kRelu) {
+    for (std::size_t j = 0; j < lanes; j += V::W) V::store(scratch_a + j, V::acos(V::load(v + j)));
+  } else if constexpr (A == Activation::kErf) {
+    for (std::size_t j = 0; j < lanes; j += V::W) V::store(v + j, V::mul(two_over_pi, V::asin(V::load(v + j))));
+  } else if constexpr (A == Activation::kLeakyRelu) {
+    for (std::size_t j = 0; j < lanes; j += V::W) V::store(scratch_a + j, V::asin(V::load(v + j)));
+  } else if constexpr (A != Activation::kIdentity) {
+    // Quadrature (activations.hpp), one lane at a time.
+    for (std::size_t j = 0; j < lanes; ++j) {
+      const DualValues d = in.duals->pair(row.q, static_cast<double>(v[j]), static_cast<double>(col_q[j]));
+      v[j] = static_cast<T>(d.v);
+      vth[j] = static_cast<T>(d.dv * static_cast<double>(vth[j]));
+    }
+  }
+
+  // Pass 3: V and V' Th from the library's results.
+  if constexpr (A == Activation::kRelu || A == Activation::kLeakyRelu) {
+    const auto rnorm = V::set1(static_cast<T>(row.norm));
+    const auto pi = V::set1(static_cast<T>(std::numbers::pi));
+    const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
+    const auto alpha2 = V::set1(alpha * alpha), beta2 = V::set1(beta * beta);
+    for (std::size_t j = 0; j < lanes; j += V::W) {
+      const auto lam = V::load(v + j);
+      const auto cc = V::mul(rnorm, V::load(col_norm + j));  // c = sqrt(q q')
+      const auto sine = V::sqrt(V::fnma(lam, lam, one));     // |lam| <= 1: never negative
+      if constexpr (A == Activation::kRelu) {
+        // V = c (lam (pi - acos lam) + sqrt(1 - lam^2)) / 2pi, V' = (pi - acos lam) / 2pi.
+        const auto angle = V::sub(pi, V::load(scratch_a + j));
+        V::store(v + j, V::mul(V::mul(cc, V::fma(lam, angle, sine)), inv_two_pi));
+        V::store(vth + j, V::mul(V::mul(angle, inv_two_pi), V::load(vth + j)));
+      } else {
+        // V = alpha^2 S + beta^2 (2c/pi)(sqrt(1 - lam^2) + lam asin lam), V' = alpha^2 + beta^2
+        // (2/pi) asin lam (activations.hpp).
+        const auto arcsine = V::load(scratch_a + j);
+        V::store(v + j, V::fma(alpha2, V::load(scratch_b + j),
+                               V::mul(V::mul(beta2, V::mul(two_over_pi, cc)), V::fma(lam, arcsine, sine))));
+        V::store(vth + j, V::mul(V::fma(beta2, V::mul(two_over_pi, arcsine), alpha2), V::load(vth + j)));
+      }
+    }
+  }
+}
+
+// layer_update_for, with the activation's branch chosen once per call rather than once per lane.
 template <class V>
 inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
                          const typename V::T* below_vth, const typename V::T* input,
                          const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
                          const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
-                         std::size_t lanes, const TileInput& in, bool frozen) {
-  using T = typename V::T;
-  const Coefficients& c = in.coef;
-  const auto sw2 = V::set1(static_cast<T>(c.sw2));
-  const auto su2 = V::set1(static_cast<T>(c.su2));
-  const auto sb2 = V::set1(static_cast<T>(c.sb2));
-  const auto rq = V::set1(static_cast<T>(row.q));
-  const auto rnorm = V::set1(static_cast<T>(row.norm));
-  const auto rinv = V::set1(static_cast<T>(row.inv_norm));
-  const auto rinvq = V::set1(static_cast<T>(row.inv_q));
-  const auto zero = V::set1(T(0));
-  const auto one = V::set1(T(1));
-  const auto minus_one = V::set1(T(-1));
-  const auto pi = V::set1(static_cast<T>(std::numbers::pi));
-  const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
-  const auto two_over_pi = V::set1(static_cast<T>(2.0 / std::numbers::pi));
-  const auto four_over_pi = V::set1(static_cast<T>(4.0 / std::numbers::pi));
-  const T alpha = static_cast<T>(0.5 * (1.0 + in.leaky_slope)), beta = static_cast<T>(0.5 * (1.0 - in.leaky_slope));
-  const auto alpha2 = V::set1(alpha * alpha), beta2 = V::set1(beta * beta);
-  for (std::size_t j = 0; j < lanes; j += V::W) {
-    const auto in_v = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
-    const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), sb2);
-    auto th = V::fma(sw2, V::load(vth + j), s);
-    if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
-    if (frozen) th = zero;
-    switch (in.activation) {
-      case Activation::kRelu: {
-        // lam = S / sqrt(q q') (0 when a variance is 0), clipped; V = c (lam (pi - acos lam) +
-        // sqrt(1 - lam^2)) / 2pi with c = sqrt(q q'), V' = (pi - acos lam) / 2pi.
-        const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
-        const auto angle = V::sub(pi, V::acos(lam));
-        const auto cc = V::mul(rnorm, V::load(col_norm + j));
-        const auto sine = V::sqrt(V::fnma(lam, lam, one));  // |lam| <= 1: never negative
-        V::store(v + j, V::mul(V::mul(cc, V::fma(lam, angle, sine)), inv_two_pi));
-        V::store(vth + j, V::mul(V::mul(angle, inv_two_pi), th));
-        break;
-      }
-      case Activation::kErf: {
-        // erf: V = (2/pi) asin(2 S / sqrt((1 + 2q)(1 + 2q'))), V' = (4/pi) / sqrt(1 + 2(q + q') +
-        // 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec section 5).
-        const auto cq = V::load(col_q + j);
-        const auto arg = V::min(one, V::max(minus_one, V::mul(V::add(s, s), V::mul(rinv, V::load(col_inv_norm + j)))));
-        const auto prod = V::mul(rq, cq);
-        const auto rho2 = V::min(one, V::mul(V::mul(s, s), V::mul(rinvq, V::load(col_inv_q + j))));
-        const auto two = V::set1(T(2));
-        const auto det = V::fma(V::mul(V::set1(T(4)), prod), V::sub(one, rho2), V::fma(two, V::add(rq, cq), one));
-        V::store(v + j, V::mul(two_over_pi, V::asin(arg)));
-        V::store(vth + j, V::mul(V::div(four_over_pi, V::sqrt(det)), th));
-        break;
-      }
-      case Activation::kIdentity:
-        V::store(v + j, s);
-        V::store(vth + j, th);
-        break;
-      case Activation::kLeakyRelu: {
-        // V = alpha^2 S + beta^2 (2c/pi)(sqrt(1 - lam^2) + lam asin lam), V' = alpha^2 + beta^2 (2/pi)
-        // asin lam (activations.hpp).
-        const auto lam = V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j)))));
-        const auto arcsine = V::asin(lam);
-        const auto cc = V::mul(rnorm, V::load(col_norm + j));
-        const auto sine = V::sqrt(V::fnma(lam, lam, one));
-        V::store(v + j, V::fma(alpha2, s, V::mul(V::mul(beta2, V::mul(two_over_pi, cc)), V::fma(lam, arcsine, sine))));
-        V::store(vth + j, V::mul(V::fma(beta2, V::mul(two_over_pi, arcsine), alpha2), th));
-        break;
-      }
-      default: {
-        // Quadrature (activations.hpp), one lane at a time.
-        T s_lane[V::W], th_lane[V::W], v_lane[V::W], vth_lane[V::W];
-        V::store(s_lane, s);
-        V::store(th_lane, th);
-        for (std::size_t w = 0; w < V::W; ++w) {
-          const DualValues d = in.duals->pair(row.q, static_cast<double>(s_lane[w]), static_cast<double>(col_q[j + w]));
-          v_lane[w] = static_cast<T>(d.v);
-          vth_lane[w] = static_cast<T>(d.dv * static_cast<double>(th_lane[w]));
-        }
-        V::store(v + j, V::load(v_lane));
-        V::store(vth + j, V::load(vth_lane));
-      }
-    }
+                         std::size_t lanes, const TileInput& in, bool frozen, typename V::T* scratch_a,
+                         typename V::T* scratch_b) {
+  switch (in.activation) {
+    case Activation::kRelu:
+      return layer_update_for<V, Activation::kRelu>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
+                                                     col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+    case Activation::kErf:
+      return layer_update_for<V, Activation::kErf>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
+                                                    col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+    case Activation::kIdentity:
+      return layer_update_for<V, Activation::kIdentity>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
+                                                         col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+    case Activation::kLeakyRelu:
+      return layer_update_for<V, Activation::kLeakyRelu>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
+                                                          col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+    default:
+      return layer_update_for<V, Activation::kCustom>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
+                                                       col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
   }
 }
 
@@ -215,7 +302,9 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   T* col_inv_norm = ws.col_inv_norm.get(L * Cp);
   T* col_inv_q = ws.col_inv_q.get(L * Cp);
   T* col_x = ws.col_x.get(m * Cp);
-  T* input = ws.input.get(Cp);
+  T* inputs = ws.input.get(R * Cp);  // [row][padded column], this step
+  T* lane_a = ws.lane_a.get(Cp);
+  T* lane_b = ws.lane_b.get(Cp);
   // Columns not walking yet read benign values.
   std::fill(col_q, col_q + L * Cp, T(1));
   std::fill(col_norm, col_norm + L * Cp, T(1));
@@ -225,7 +314,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   for (T* a : {state_v, state_vth, sum_v, sum_vth}) {
     if (a) std::fill(a, a + L * R * Cp, T(0));
   }
-  std::vector<T> row_x(m);
+  std::vector<T> row_x(R * m);
 
   const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
   std::size_t rows_k = 0, cols_k = 0;
@@ -254,16 +343,19 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     }
     const std::size_t lanes = padded<W>(cols_k);
     for (std::size_t i = 0; i < rows_k; ++i) {
-      const SelfCell* cells = in.row_cells[i] - k * L;
       const double* x = in.row_values[i] - k * m;
-      for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(x[d]);
-      input_products<V>(row_x.data(), col_x, m, lanes, Cp, static_cast<T>(in.coef.su2_over_m), input);
+      for (std::size_t d = 0; d < m; ++d) row_x[i * m + d] = static_cast<T>(x[d]);
+    }
+    step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, static_cast<T>(in.coef.su2_over_m), inputs);
+    for (std::size_t i = 0; i < rows_k; ++i) {
+      const SelfCell* cells = in.row_cells[i] - k * L;
+      const T* input = inputs + i * Cp;
       for (std::size_t l = 0; l < L; ++l) {
         T* v = state_v + (l * R + i) * Cp;
         T* vth = state_vth + (l * R + i) * Cp;
         layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input, cells[l],
                         col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp,
-                        lanes, in, l < in.frozen_layers);
+                        lanes, in, l < in.frozen_layers, lane_a, lane_b);
         if (per_step) {
           T* sv = sum_v + (l * R + i) * Cp;
           T* svth = sum_vth + (l * R + i) * Cp;
@@ -328,6 +420,8 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
   T* col_inv_q = ws.col_inv_q.get(L * lanes);
   T* col_x = ws.col_x.get(m * lanes);
   T* input = ws.input.get(lanes);
+  T* lane_a = ws.lane_a.get(lanes);
+  T* lane_b = ws.lane_b.get(lanes);
   std::fill(state_v, state_v + L * slots, T(0));
   std::fill(state_vth, state_vth + L * slots, T(0));
   std::fill(sum_v, sum_v + L * lanes, T(0));
@@ -355,7 +449,7 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       const SelfCell& row = pair.row_cells[t * L + l];
       layer_update<V>(v, vth, l ? v - slots : nullptr, l ? vth - slots : nullptr, input, row, col_q + l * lanes,
                       col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes, lanes, in,
-                      l < in.frozen_layers);
+                      l < in.frozen_layers, lane_a, lane_b);
       if (pair.same) {
         v[t] = static_cast<T>(row.v);
         vth[t] = static_cast<T>(row.vth);
