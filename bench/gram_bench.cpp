@@ -2,7 +2,7 @@
 // which measures peak memory around it and compares it with the NumPy reference.
 //
 //   rntk_gram_bench CASE --threads N [--write DIR]
-//       CASE: relu | erf | ragged | m64 | float (docs/PERFORMANCE.md lists their sizes).
+//       CASE: relu | erf | ragged | m64 | float | mean (docs/PERFORMANCE.md lists their sizes).
 //       Prints "seconds=S cells=C" for the symmetric NTK + NNGP Gram matrix, where cells counts
 //       cell-layer updates: pairs i < j x the walk length min(T_i, T_j) x layers. --write DIR saves
 //       the data (values.npy, offsets.npy) and the result (ntk.npy, nngp.npy) for the check.
@@ -37,7 +37,8 @@ Case make_case(const std::string& name) {
   if (name == "ragged") c.min_length = 64, c.max_length = 192;
   if (name == "m64") c.dim = 64;
   if (name == "float") c.settings.engine.precision = rntk::Precision::kFloat;
-  if (name != "relu" && name != "erf" && name != "ragged" && name != "m64" && name != "float") {
+  if (name == "mean") c.n = 400, c.settings.kernel.readout = rntk::Readout::kMean;
+  if (name != "relu" && name != "erf" && name != "ragged" && name != "m64" && name != "float" && name != "mean") {
     throw std::runtime_error("unknown case " + name);
   }
   return c;
@@ -70,9 +71,14 @@ int run_case(const std::string& name, int threads, const std::string& dir) {
   const auto start = Clock::now();
   const rntk::GramResult k = rntk::gram(x.view(), c.settings);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  // Cells walked: the aligned diagonal (min(T, T')), or the whole grid (T T') for mean pooling.
+  const bool grid = c.settings.kernel.readout == rntk::Readout::kMean;
   double cells = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    for (std::size_t j = i + 1; j < x.size(); ++j) cells += static_cast<double>(std::min(x.view().length(i), x.view().length(j)));
+    for (std::size_t j = i + 1; j < x.size(); ++j) {
+      const double a = static_cast<double>(x.view().length(i)), b = static_cast<double>(x.view().length(j));
+      cells += grid ? a * b : std::min(a, b);
+    }
   }
   cells *= c.settings.kernel.layers;
   std::printf("seconds=%.6f cells=%.6e\n", seconds, cells);

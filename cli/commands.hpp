@@ -11,5 +11,6 @@ void add_demo_command(CLI::App& app, int& status);
 void add_params_command(CLI::App& app, int& status);
 void add_classify_commands(CLI::App& app, int& status);  // classify, fit, predict
 void add_ucr_command(CLI::App& app, int& status);
+void add_dynamics_command(CLI::App& app, int& status);  // predict-dynamics
 
 }  // namespace rntk::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   rntk::cli::add_gram_command(app, status);
   rntk::cli::add_classify_commands(app, status);
   rntk::cli::add_ucr_command(app, status);
+  rntk::cli::add_dynamics_command(app, status);
   rntk::cli::add_demo_command(app, status);
   rntk::cli::add_params_command(app, status);
   app.footer(rntk::cli::params_help());  // after the subcommands, which would inherit it

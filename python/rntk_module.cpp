@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rntk/dynamics.hpp"
 #include "rntk/error.hpp"
 #include "rntk/finite_rnn.hpp"
 #include "rntk/gram.hpp"
@@ -40,10 +41,18 @@ rntk::SequenceSetView view_of(const Values& values, const Indices& offsets, cons
 }
 
 // Settings from keyword arguments: names of the registry; strings are parsed, booleans are 0 / 1.
+// "custom_activation" = (lo, hi, phi samples, phi' samples) sets a sampled activation.
 rntk::Settings settings_of(const py::dict& params) {
   rntk::Settings s;
   for (const auto& [key, value] : params) {
     const std::string name = py::str(key);
+    if (name == "custom_activation") {
+      const auto t = value.cast<std::tuple<double, double, std::vector<double>, std::vector<double>>>();
+      s.kernel.custom = std::make_shared<rntk::SampledActivation>(std::get<0>(t), std::get<1>(t), std::get<2>(t),
+                                                                  std::get<3>(t));
+      s.kernel.activation = rntk::Activation::kCustom;
+      continue;
+    }
     if (py::isinstance<py::str>(value)) {
       rntk::set_param(s, name, value.cast<std::string>());
     } else if (py::isinstance<py::bool_>(value)) {
@@ -111,6 +120,30 @@ py::array_t<double> to_numpy(rntk::Matrix&& m) {
   auto* owned = new rntk::Matrix(std::move(m));
   py::capsule free_when_done(owned, [](void* p) { delete static_cast<rntk::Matrix*>(p); });
   return py::array_t<double>({owned->rows(), owned->cols()}, owned->data(), free_when_done);
+}
+
+rntk::Matrix matrix_of(const Values& a) {
+  if (a.ndim() != 2) throw rntk::input_error("expected a 2-D array");
+  rntk::Matrix m(static_cast<std::size_t>(a.shape(0)), static_cast<std::size_t>(a.shape(1)));
+  std::copy(a.data(), a.data() + a.size(), m.data());
+  return m;
+}
+
+Eigen::MatrixXd eigen_of(const Values& a) {
+  const auto rows = a.shape(0), cols = a.ndim() == 2 ? a.shape(1) : 1;
+  return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(a.data(), rows, cols);
+}
+
+py::array_t<double> numpy_of(const Eigen::MatrixXd& m) {
+  py::array_t<double> out({m.rows(), m.cols()});
+  Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(out.mutable_data(), m.rows(), m.cols()) = m;
+  return out;
+}
+
+py::array_t<double> numpy_of(const Eigen::VectorXd& v) {
+  py::array_t<double> out(v.size());
+  std::copy(v.data(), v.data() + v.size(), out.mutable_data());
+  return out;
 }
 
 py::list params_table() {
@@ -221,6 +254,51 @@ PYBIND11_MODULE(_rntk, m) {
         });
         return py::make_tuple(to_numpy(std::move(k.ntk)), to_numpy(std::move(k.nngp)));
       });
+
+  m.def(
+      "gradient_flow",
+      [](const Values& theta_train, const Values& theta_test, const Values& targets, double eta,
+         const std::vector<double>& times) {
+        const auto flow = rntk::gradient_flow_mean(matrix_of(theta_train), matrix_of(theta_test), eigen_of(targets), eta, times);
+        py::list out;
+        for (const Eigen::MatrixXd& m : flow) out.append(numpy_of(m));
+        return out;
+      },
+      "Mean predictions of the infinitely wide network trained by gradient flow (dynamics.hpp).");
+
+  m.def(
+      "gp_posterior",
+      [](const Values& k_train, const Values& k_test, const std::vector<double>& diagonal, const Values& targets,
+         double noise) {
+        const rntk::GpPosterior p =
+            rntk::gp_posterior(matrix_of(k_train), matrix_of(k_test), diagonal, eigen_of(targets), noise);
+        return py::make_tuple(numpy_of(p.mean), numpy_of(p.variance));
+      },
+      "NNGP posterior mean and variance (dynamics.hpp).");
+
+  py::class_<rntk::FiniteRNN>(m, "FiniteRNN")
+      .def(py::init([](std::size_t input_dim, std::size_t width, std::uint64_t seed, const py::dict& params) {
+             return rntk::FiniteRNN(settings_of(params).kernel, input_dim, width, seed);
+           }),
+           py::arg("input_dim"), py::arg("width"), py::arg("seed"), py::arg("params"))
+      .def("outputs",
+           [](const rntk::FiniteRNN& net, const Values& xv, const Indices& xo, const std::optional<Indices>& xe,
+              std::size_t nx) {
+             const rntk::SequenceSetView x = view_of(xv, xo, xe, nx);
+             std::vector<double> f(nx);
+             for (std::size_t i = 0; i < nx; ++i) f[i] = net.output(x[i]);
+             return f;
+           })
+      .def("train",
+           [](rntk::FiniteRNN& net, const Values& xv, const Indices& xo, const std::optional<Indices>& xe,
+              std::size_t nx, const std::vector<double>& y, double eta, int steps) {
+             const rntk::SequenceSetView x = view_of(xv, xo, xe, nx);
+             const Eigen::VectorXd target = Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
+             const auto history = interruptible([&] { return net.train(x, target, eta, steps); });
+             py::list out;
+             for (const Eigen::VectorXd& f : history) out.append(numpy_of(f));
+             return out;
+           });
 
   m.def("read_sequences", [](const std::string& path, bool csv_labels, bool interpolate) {
     rntk::Dataset d = rntk::read_sequences(path, {rntk::SequenceFormat::kAuto, csv_labels, interpolate});

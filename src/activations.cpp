@@ -108,7 +108,9 @@ double SampledActivation::dphi(double z) const {
   const double x = (z - lo_) / step_;
   const std::size_t i = std::min(static_cast<std::size_t>(x), dphi_.size() - 2);
   const double t = x - static_cast<double>(i);
-  return (1 - t) * dphi_[i] + t * dphi_[i + 1];
+  // The derivative of phi's cubic Hermite interpolant, so that phi and phi' stay consistent.
+  const double d00 = 6 * t * t - 6 * t, d10 = 3 * t * t - 4 * t + 1, d01 = -d00, d11 = 3 * t * t - 2 * t;
+  return (d00 * phi_[i] + d01 * phi_[i + 1]) / step_ + d10 * dphi_[i] + d11 * dphi_[i + 1];
 }
 
 double activation_value(const KernelParams& p, double z) { return phi_of(p, z); }

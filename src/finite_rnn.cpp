@@ -122,30 +122,59 @@ FiniteRNN::Trace FiniteRNN::trace(SequenceView x) const {
 double FiniteRNN::output(SequenceView x) const { return trace(x).output; }
 
 std::vector<double> FiniteRNN::gradient(SequenceView x) const {
-  const Trace tr = trace(x);
-  const auto n = static_cast<Eigen::Index>(width_);
-  const auto T = static_cast<Eigen::Index>(x.length());
-  const double a_w = params_.sigma_w / std::sqrt(static_cast<double>(width_));
-  std::vector<double> grad(theta_.size());
-  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  std::vector<double> grad(theta_.size(), 0.0);
+  add_gradient(x, 1.0, grad.data());
+  return grad;
+}
+
+void FiniteRNN::add_gradient(SequenceView x, double scale, double* into) const {
   if (params_.readout == Readout::kSteps) {
     throw parameter_error("FiniteRNN::gradient: the per-step readout has one readout vector per step, "
                           "outside parameters(); use the empirical kernels");
   }
+  const Trace tr = trace(x);
+  const auto n = static_cast<Eigen::Index>(width_);
+  const auto T = static_cast<Eigen::Index>(x.length());
+  const double a_w = scale * params_.sigma_w / std::sqrt(static_cast<double>(width_));
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   for (std::size_t l = static_cast<std::size_t>(params_.frozen_layers); l < layers_.size(); ++l) {
     const LayerOffsets& o = layers_[l];
     const auto fan = static_cast<Eigen::Index>(o.fan_in);
-    const double a_u = params_.sigma_u / std::sqrt(static_cast<double>(o.fan_in));
-    Eigen::Map<RowMajor>(grad.data() + o.w, n, n) = a_w * tr.delta[l] * tr.hidden[l].leftCols(T).transpose();
-    Eigen::Map<RowMajor>(grad.data() + o.u, n, fan) = a_u * tr.delta[l] * tr.input[l].transpose();
-    Eigen::Map<Eigen::VectorXd>(grad.data() + o.b, n) = params_.sigma_b * tr.delta[l].rowwise().sum();
+    const double a_u = scale * params_.sigma_u / std::sqrt(static_cast<double>(o.fan_in));
+    Eigen::Map<RowMajor>(into + o.w, n, n).noalias() += a_w * tr.delta[l] * tr.hidden[l].leftCols(T).transpose();
+    Eigen::Map<RowMajor>(into + o.u, n, fan).noalias() += a_u * tr.delta[l] * tr.input[l].transpose();
+    Eigen::Map<Eigen::VectorXd>(into + o.b, n) += scale * params_.sigma_b * tr.delta[l].rowwise().sum();
   }
   // df/dv: the readout's input, the last state or the mean state.
-  const double a_v = params_.sigma_v / std::sqrt(static_cast<double>(width_));
-  Eigen::Map<Eigen::VectorXd>(grad.data() + v_offset_, n) =
-      params_.readout == Readout::kMean ? Eigen::VectorXd(a_v * tr.hidden.back().rightCols(T).rowwise().mean())
-                                        : Eigen::VectorXd(a_v * tr.hidden.back().col(T));
-  return grad;
+  const double a_v = scale * params_.sigma_v / std::sqrt(static_cast<double>(width_));
+  Eigen::Map<Eigen::VectorXd> dv(into + v_offset_, n);
+  if (params_.readout == Readout::kMean) {
+    dv += a_v * tr.hidden.back().rightCols(T).rowwise().mean();
+  } else {
+    dv += a_v * tr.hidden.back().col(T);
+  }
+}
+
+std::vector<Eigen::VectorXd> FiniteRNN::train(SequenceSetView x, const Eigen::VectorXd& y, double eta, int steps) {
+  x.validate("training sequences");
+  if (static_cast<std::size_t>(y.size()) != x.size()) throw input_error("FiniteRNN::train: one target per sequence");
+  const auto outputs = [&] {
+    Eigen::VectorXd f(static_cast<Eigen::Index>(x.size()));
+    for (std::size_t i = 0; i < x.size(); ++i) f[static_cast<Eigen::Index>(i)] = output(x[i]);
+    return f;
+  };
+  std::vector<Eigen::VectorXd> history{outputs()};
+  std::vector<double> step(theta_.size());
+  for (int k = 0; k < steps; ++k) {
+    std::fill(step.begin(), step.end(), 0.0);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double residual = history.back()[static_cast<Eigen::Index>(i)] - y[static_cast<Eigen::Index>(i)];
+      add_gradient(x[i], residual, step.data());  // frozen layers get no gradient
+    }
+    for (std::size_t p = 0; p < theta_.size(); ++p) theta_[p] -= eta * step[p];
+    history.push_back(outputs());
+  }
+  return history;
 }
 
 // sum_p df(a)/dp df(b)/dp, layer by layer: for W_l it is a_w^2 sum_{t,t'} <delta_t, delta'_t'>

@@ -4,6 +4,7 @@
 
 #include <numeric>
 
+#include "rntk/dynamics.hpp"
 #include "rntk/finite_rnn.hpp"
 #include "rntk/gram.hpp"
 #include "test_util.hpp"
@@ -103,6 +104,37 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"erf_frozen", variant(Activation::kErf, Readout::kLast, false, 1)},
                       Variant{"tanh_quadrature", variant(Activation::kTanh)}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Gradient descent on a finite network against the NTK's prediction for the linearised network,
+// f_k = y + (I - eta Theta)^k (f_0 - y) from the network's own f_0: the wider network stays closer.
+TEST(FiniteRNN, TrainingFollowsTheNtkPredictionMoreCloselyWhenWider) {
+  const KernelParams p{1.4142135623730951, 1.0, 0.2, 0.0, 1.0, 1, Activation::kRelu};
+  SequenceSet x(2);
+  for (const std::size_t T : {3u, 2u, 4u, 3u}) x.append(random_set(1, 2, T, T, 200 + T).values());
+  const Eigen::VectorXd y = (Eigen::VectorXd(4) << 1.0, -1.0, 0.5, -0.5).finished();
+  const Matrix theta = gram(x.view(), Settings{p, {}, {}}).ntk;
+  const Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>> t(theta.data());
+  const double eta = 1.0 / Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d>(t).eigenvalues().maxCoeff();
+  const int steps = 10;
+  auto deviation = [&](std::size_t width) {
+    double mean = 0.0;
+    for (std::uint64_t seed : {1u, 2u}) {
+      FiniteRNN net(p, 2, width, seed);
+      const std::vector<Eigen::VectorXd> actual = net.train(x.view(), y, eta, steps);
+      const std::vector<Eigen::VectorXd> predicted = linearised_descent(theta, actual[0], y, eta, steps);
+      double worst = 0.0;
+      for (int k = 0; k <= steps; ++k) worst = std::max(worst, (actual[k] - predicted[k]).norm() / (y - actual[0]).norm());
+      mean += worst / 2;
+      EXPECT_LT((actual[steps] - y).norm(), 0.8 * (actual[0] - y).norm()) << "training reduces the loss";
+    }
+    return mean;
+  };
+  const double narrow = deviation(1024), wide = deviation(4096);
+  std::printf("largest deviation from the NTK prediction over %d steps: width 1024 %.4f, width 4096 %.4f\n",
+              steps, narrow, wide);
+  EXPECT_LT(wide, narrow);
+  EXPECT_LT(wide, 0.1);
+}
 
 TEST(FiniteRNN, MeanReadoutAndFrozenLayerGradientsMatchFiniteDifferences) {
   KernelParams p{1.3, 0.9, 0.4, 0.6, 1.2, 2, Activation::kTanh};

@@ -36,8 +36,8 @@ struct DualValues {
 };
 
 // A user's activation, sampled: phi and phi' at `count` equally spaced points of [lo, hi]; cubic
-// Hermite interpolation of phi (from the samples of phi and phi') and linear interpolation of phi'
-// between them, linear extension of phi beyond (phi' constant there).
+// Hermite interpolation of phi (from the samples of phi and phi'), whose derivative is phi'; linear
+// extension of phi beyond (phi' constant there).
 class SampledActivation {
  public:
   SampledActivation(double lo, double hi, std::vector<double> phi, std::vector<double> dphi);

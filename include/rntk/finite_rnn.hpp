@@ -46,8 +46,13 @@ class FiniteRNN {
 
   double output(SequenceView x) const;
   Trace trace(SequenceView x) const;
-  // df(x)/dtheta in the layout of parameters().
+  // df(x)/dtheta in the layout of parameters(); add_gradient adds scale * df(x)/dtheta to `into`.
   std::vector<double> gradient(SequenceView x) const;
+  void add_gradient(SequenceView x, double scale, double* into) const;
+  // Full-batch gradient descent on (1/2) sum_i (f(x_i) - y_i)^2 over the trained parameters: `steps`
+  // updates theta -= eta * gradient. Returns the outputs on x before each step and after the last
+  // (steps + 1 vectors), to compare with the NTK's prediction (dynamics.hpp, linearised_descent).
+  std::vector<Eigen::VectorXd> train(SequenceSetView x, const Eigen::VectorXd& y, double eta, int steps);
   // The empirical NTK sum_p df(a)/dp df(b)/dp and NNGP from two traces, without forming gradients.
   double empirical_ntk(const Trace& a, const Trace& b) const;
   double empirical_nngp(const Trace& a, const Trace& b) const;
