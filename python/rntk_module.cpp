@@ -236,12 +236,12 @@ PYBIND11_MODULE(_rntk, m) {
         rntk::Matrix k = interruptible([&] {
           const rntk::SequenceSet px = rntk::prepare(x, s.model), py_ = rntk::prepare(y, s.model);
           const rntk::SequenceSetView pyv = py_.view();
-          return rntk::kernel_matrices({s}, px.view(), &pyv, length)[0];
+          return rntk::kernel_matrices({s}, px.view(), &pyv, rntk::prepared_length(length, s.model))[0];
         });
         return to_numpy(std::move(k));
       },
       "K(X, Y) of any kernel type as a model computes it: preprocessing, baselines flattened to "
-      "`length` steps, cosine normalisation.");
+      "the prepared length of `length` raw steps, cosine normalisation.");
 
   m.def(
       "empirical_kernels",

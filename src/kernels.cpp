@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "rntk/error.hpp"
@@ -74,7 +75,9 @@ std::vector<double> matrix_diagonal(const Matrix& k) {
 
 }  // namespace
 
-bool is_recurrent(KernelType k) { return k == KernelType::kNtk || k == KernelType::kNngp; }
+bool is_recurrent(KernelType k) {
+  return k == KernelType::kNtk || k == KernelType::kNngp || k == KernelType::kNtkPlusNngp;
+}
 bool is_mlp(KernelType k) { return k == KernelType::kMlpNtk || k == KernelType::kMlpNngp; }
 
 std::vector<std::string> kernel_parameter_names(KernelType k) {
@@ -92,8 +95,10 @@ std::string pass_key(const Settings& s) {
   std::string key = std::string(is_recurrent(s.model.kernel) ? "rnn"
                                 : is_mlp(s.model.kernel)     ? "mlp"
                                                              : "flat") +
-                    " z_normalise=" + (s.model.z_normalise ? "1" : "0") +
-                    " pad=" + (s.model.pad ? "1" : "0");
+                    " " + prepare_key(s.model) + " pad=" + (s.model.pad ? "1" : "0");
+  if (s.model.scales > 1) {
+    key += " scales=" + std::to_string(s.model.scales) + " scale_factor=" + std::to_string(s.model.scale_factor);
+  }
   if (!is_recurrent(s.model.kernel) && !is_mlp(s.model.kernel)) return key;
   // Every depth comes from the walk of the deepest network, and sigma_v only scales a kernel by
   // sigma_v^2, so neither splits passes.
@@ -112,7 +117,9 @@ std::string kernel_key(const Settings& s) {
   return key;
 }
 
-std::vector<double> kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
+namespace {
+
+std::vector<double> plain_kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
   const KernelType k = s.model.kernel;
   if (is_recurrent(k) || is_mlp(k)) {
     const SequenceSet flat = is_mlp(k) ? flatten(x, length, s.model.pad) : SequenceSet();
@@ -129,8 +136,8 @@ std::vector<double> kernel_diagonal(const Settings& s, SequenceSetView x, std::s
   return d;
 }
 
-std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, SequenceSetView x,
-                                    const SequenceSetView* y, std::size_t length) {
+std::vector<Matrix> plain_kernel_matrices(const std::vector<Settings>& settings, SequenceSetView x,
+                                          const SequenceSetView* y, std::size_t length) {
   if (settings.empty()) return {};
   const Settings& first = settings.front();
   for (const Settings& s : settings) {
@@ -194,8 +201,8 @@ std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, Seque
   }
   for (std::size_t n = 0; n < settings.size(); ++n) {
     if (!settings[n].model.cosine) continue;
-    const std::vector<double> dx = y ? kernel_diagonal(settings[n], x, length) : matrix_diagonal(out[n]);
-    const std::vector<double> dy = y ? kernel_diagonal(settings[n], *y, length) : dx;
+    const std::vector<double> dx = y ? plain_kernel_diagonal(settings[n], x, length) : matrix_diagonal(out[n]);
+    const std::vector<double> dy = y ? plain_kernel_diagonal(settings[n], *y, length) : dx;
     cosine_normalise(out[n], dx, dy);
   }
   for (const Matrix& k : out) {
@@ -205,6 +212,96 @@ std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, Seque
                             " kernel value is not finite; lower gamma, degree or coef0, or use "
                             "cosine normalisation");
       }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// A composite kernel (ntk+nngp, or scales > 1) is the mean of plain kernels: each a plain setting
+// applied at a level of time resolution (the prepared series averaged over scale_factor^level
+// steps).
+struct Component {
+  Settings plain;
+  int level;
+};
+
+bool is_composite(const Settings& s) { return s.model.kernel == KernelType::kNtkPlusNngp || s.model.scales > 1; }
+
+std::vector<Component> components(const Settings& s) {
+  std::vector<KernelType> types{s.model.kernel};
+  if (s.model.kernel == KernelType::kNtkPlusNngp) types = {KernelType::kNtk, KernelType::kNngp};
+  std::vector<Component> out;
+  for (int level = 0; level < s.model.scales; ++level) {
+    for (KernelType k : types) {
+      Settings plain = s;
+      plain.model.kernel = k;
+      plain.model.scales = 1;
+      out.push_back({plain, level});
+    }
+  }
+  return out;
+}
+
+std::size_t level_factor(const Settings& s, int level) {
+  std::size_t f = 1;
+  for (int l = 0; l < level; ++l) f *= static_cast<std::size_t>(s.model.scale_factor);
+  return f;
+}
+
+// The sequences and flattened length of a level.
+SequenceSet at_level(SequenceSetView x, std::size_t factor) { return segment_means(x, factor); }
+std::size_t length_at_level(std::size_t length, std::size_t factor) { return (length + factor - 1) / factor; }
+
+}  // namespace
+
+std::vector<double> kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
+  if (!is_composite(s)) return plain_kernel_diagonal(s, x, length);
+  const std::vector<Component> parts = components(s);
+  std::vector<double> d(x.size(), 0.0);
+  for (const Component& c : parts) {
+    const std::size_t f = level_factor(s, c.level);
+    const SequenceSet xl = at_level(x, f);
+    std::vector<double> part = plain_kernel_diagonal(c.plain, xl.view(), length_at_level(length, f));
+    if (s.model.cosine) std::fill(part.begin(), part.end(), 1.0);
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] += part[i] / static_cast<double>(parts.size());
+  }
+  return d;
+}
+
+std::vector<Matrix> kernel_matrices(const std::vector<Settings>& settings, SequenceSetView x,
+                                    const SequenceSetView* y, std::size_t length) {
+  if (std::none_of(settings.begin(), settings.end(), is_composite)) return plain_kernel_matrices(settings, x, y, length);
+  for (const Settings& s : settings) {
+    if (pass_key(s) != pass_key(settings.front())) throw parameter_error("kernel_matrices: settings of different passes");
+  }
+  // Components of every setting grouped by level: the components of one level share a pass.
+  std::map<int, std::vector<std::pair<std::size_t, Settings>>> by_level;
+  std::vector<double> weight(settings.size());
+  for (std::size_t n = 0; n < settings.size(); ++n) {
+    const std::vector<Component> parts = components(settings[n]);
+    weight[n] = 1.0 / static_cast<double>(parts.size());
+    for (const Component& c : parts) by_level[c.level].emplace_back(n, c.plain);
+  }
+  std::vector<Matrix> out;
+  for (const auto& [level, members] : by_level) {
+    const std::size_t f = level_factor(settings.front(), level);
+    const SequenceSet xl = at_level(x, f);
+    const SequenceSet yl = y ? at_level(*y, f) : SequenceSet();
+    const SequenceSetView yv = yl.view();
+    std::vector<Settings> plain;
+    for (const auto& member : members) plain.push_back(member.second);
+    const std::vector<Matrix> parts = plain_kernel_matrices(plain, xl.view(), y ? &yv : nullptr, length_at_level(length, f));
+    if (out.empty()) {
+      for (std::size_t n = 0; n < settings.size(); ++n) out.emplace_back(parts[0].rows(), parts[0].cols());
+    }
+    for (std::size_t p = 0; p < members.size(); ++p) {
+      Matrix& k = out[members[p].first];
+      const double w = weight[members[p].first];
+      for (std::size_t e = 0; e < k.rows() * k.cols(); ++e) k.data()[e] += w * parts[p].data()[e];
     }
   }
   return out;

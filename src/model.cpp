@@ -79,8 +79,8 @@ Model Model::fit(const Dataset& train, const Settings& s) {
   Model m;
   m.settings_ = s;
   m.classes_ = t.classes;
-  m.flat_length_ = train.sequences.view().max_length();
   const SequenceSet x = prepare(train.sequences.view(), s.model);
+  m.flat_length_ = x.view().max_length();
   const Matrix k = kernel_matrices({s}, x.view(), nullptr, m.flat_length_)[0];
   std::vector<std::size_t> all(x.size());
   std::iota(all.begin(), all.end(), std::size_t{0});

@@ -67,10 +67,12 @@ std::vector<ParamSpec> make_specs() {
        "cell)",
        RNTK_MEMBER(kernel.quadrature, int)},
 
-      {"kernel", "", Group::kModel, Type::kChoice, 0, 0, 6,
-       {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear"},
+      {"kernel", "", Group::kModel, Type::kChoice, 0, 0, 7,
+       {"ntk", "nngp", "mlp-ntk", "mlp-nngp", "rbf", "poly", "linear", "ntk+nngp"},
        "kernel of the model: the recurrent NTK (the RNTK) or NNGP, or a baseline on the "
-       "flattened series: the NTK / NNGP of a fully connected net, Gaussian RBF, polynomial, linear",
+       "flattened series: the NTK / NNGP of a fully connected net, Gaussian RBF, polynomial, "
+       "linear; ntk+nngp is the mean of the recurrent NTK and NNGP (each cosine-normalised when "
+       "cosine is set)",
        RNTK_MEMBER(model.kernel, KernelType)},
       {"gamma", "", Group::kModel, Type::kReal, 0, 0.0, kInf, {},
        "rbf exp(-g |x - y|^2) and poly (g <x, y> + coef0)^degree with g = gamma / (length * "
@@ -90,6 +92,23 @@ std::vector<ParamSpec> make_specs() {
        "baseline kernels on series of different lengths: pad shorter ones with zeros at the end and "
        "cut longer ones to the longest training length (else an error)",
        RNTK_MEMBER(model.pad, bool)},
+      {"segment", "", Group::kModel, Type::kInteger, 0, 1, 1e9, {},
+       "time resolution: each series (after z-normalisation) replaced by the means of segments of "
+       "this many steps, counted back from the last step (the first segment may be shorter), so "
+       "series of different lengths keep their length ratio; 1 keeps every step",
+       RNTK_MEMBER(model.segment, int)},
+      {"target_length", "", Group::kModel, Type::kInteger, 0, 0, 1e9, {},
+       "time resolution: each series longer than this reduced to this many steps by piecewise "
+       "aggregate approximation (after segment); 0 keeps every length",
+       RNTK_MEMBER(model.target_length, int)},
+      {"scales", "", Group::kModel, Type::kInteger, 0, 1, 16, {},
+       "multi-scale kernel: the mean of the kernel at this many time resolutions, the series "
+       "averaged over segments of scale_factor^j steps for j = 0 .. scales - 1 (after segment "
+       "and target_length); each level is cosine-normalised when cosine is set",
+       RNTK_MEMBER(model.scales, int)},
+      {"scale_factor", "", Group::kModel, Type::kInteger, 0, 2, 64, {},
+       "multi-scale kernel: how many times coarser each resolution is than the one before",
+       RNTK_MEMBER(model.scale_factor, int)},
       {"learner", "", Group::kModel, Type::kChoice, 0, 0, 1, {"svm", "ridge"},
        "svm: C-SVM (libsvm, one-vs-one); ridge: kernel ridge regression (classification: one-hot "
        "targets, argmax)",
@@ -107,6 +126,10 @@ std::vector<ParamSpec> make_specs() {
        RNTK_MEMBER(model.folds, int)},
       {"seed", "", Group::kModel, Type::kInteger, 0, 0, 2147483647, {},
        "seed of the cross-validation fold assignment", RNTK_MEMBER(model.seed, int)},
+      {"repeats", "", Group::kModel, Type::kInteger, 0, 1, 100, {},
+       "repeated cross-validation: the score of a point is its mean over this many fold "
+       "assignments (seeds seed, seed + 1, ...)",
+       RNTK_MEMBER(model.repeats, int)},
 
       {"threads", "", Group::kEngine, Type::kInteger, 0, 0, 1024, {},
        "worker threads; 0 uses every hardware thread. Never changes the result",

@@ -36,8 +36,75 @@ SequenceSet z_normalise(SequenceSetView x) {
   return SequenceSet(std::move(values), out.offsets(), m);
 }
 
+SequenceSet segment_means(SequenceSetView x, std::size_t size) {
+  if (size == 0) throw parameter_error("segment size must be at least 1");
+  const std::size_t m = x.dim();
+  SequenceSet out(m);
+  std::vector<double> seq;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::size_t T = x.length(i);
+    const double* in = x[i].data();
+    const std::size_t steps = (T + size - 1) / size;
+    seq.assign(steps * m, 0.0);
+    for (std::size_t k = 0; k < steps; ++k) {
+      // Segment k ends (exclusive) at T - (steps - 1 - k) size; the first starts at max(0, ...).
+      const std::size_t end = T - (steps - 1 - k) * size;
+      const std::size_t begin = end >= size ? end - size : 0;
+      for (std::size_t t = begin; t < end; ++t) {
+        for (std::size_t c = 0; c < m; ++c) seq[k * m + c] += in[t * m + c];
+      }
+      for (std::size_t c = 0; c < m; ++c) seq[k * m + c] /= static_cast<double>(end - begin);
+    }
+    out.append(seq);
+  }
+  return out;
+}
+
+SequenceSet reduce_length(SequenceSetView x, std::size_t length) {
+  if (length == 0) throw parameter_error("target length must be at least 1");
+  const std::size_t m = x.dim();
+  SequenceSet out(m);
+  std::vector<double> seq;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::size_t T = x.length(i);
+    const double* in = x[i].data();
+    if (T <= length) {
+      out.append(std::vector<double>(in, in + T * m));
+      continue;
+    }
+    // In units of 1 / length of an original step, step k covers [k T, (k + 1) T) and original
+    // step t covers [t length, (t + 1) length): integer arithmetic, no rounding at the boundaries.
+    seq.assign(length * m, 0.0);
+    for (std::size_t k = 0; k < length; ++k) {
+      const std::size_t lo = k * T, hi = (k + 1) * T;
+      for (std::size_t t = lo / length; t * length < hi; ++t) {
+        const std::size_t overlap = std::min(hi, (t + 1) * length) - std::max(lo, t * length);
+        const double w = static_cast<double>(overlap) / static_cast<double>(T);
+        for (std::size_t c = 0; c < m; ++c) seq[k * m + c] += w * in[t * m + c];
+      }
+    }
+    out.append(seq);
+  }
+  return out;
+}
+
 SequenceSet prepare(SequenceSetView x, const ModelParams& params) {
-  return params.z_normalise ? z_normalise(x) : copy(x);
+  SequenceSet out = params.z_normalise ? z_normalise(x) : copy(x);
+  if (params.segment > 1) out = segment_means(out.view(), static_cast<std::size_t>(params.segment));
+  if (params.target_length > 0) out = reduce_length(out.view(), static_cast<std::size_t>(params.target_length));
+  return out;
+}
+
+std::size_t prepared_length(std::size_t length, const ModelParams& params) {
+  const std::size_t segment = static_cast<std::size_t>(params.segment);
+  const std::size_t reduced = (length + segment - 1) / segment;
+  const std::size_t target = static_cast<std::size_t>(params.target_length);
+  return target > 0 ? std::min(reduced, target) : reduced;
+}
+
+std::string prepare_key(const ModelParams& params) {
+  return "z_normalise=" + std::to_string(params.z_normalise) + " segment=" + std::to_string(params.segment) +
+         " target_length=" + std::to_string(params.target_length);
 }
 
 SequenceSet flatten(SequenceSetView x, std::size_t length, bool pad) {

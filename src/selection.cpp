@@ -53,6 +53,7 @@ void canonicalise(Settings& s, const Settings& base) {
       }
     }
   }
+  if (s.model.scales == 1) s.model.scale_factor = base.model.scale_factor;
   if (s.model.learner == Learner::kSvm) s.model.alpha = base.model.alpha;
   if (s.model.learner == Learner::kRidge) s.model.C = base.model.C;
 }
@@ -274,8 +275,8 @@ void check_shared(const std::vector<Settings>& points) {
   if (points.empty()) throw parameter_error("the model-selection grid is empty");
   for (const Settings& s : points) {
     if (s.model.task != points[0].model.task || s.model.folds != points[0].model.folds ||
-        s.model.seed != points[0].model.seed) {
-      throw parameter_error("task, folds and seed cannot vary within one model selection");
+        s.model.seed != points[0].model.seed || s.model.repeats != points[0].model.repeats) {
+      throw parameter_error("task, folds, seed and repeats cannot vary within one model selection");
     }
     if (s.model.task == Task::kRegression && s.model.learner == Learner::kSvm) {
       throw parameter_error("regression uses the ridge learner (give learner = ridge)");
@@ -307,14 +308,23 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
   const Targets t = make_targets(train.labels, shared.task);
   const std::size_t n = train.sequences.size();
   if (n < 2) throw input_error("cross-validation needs at least 2 training sequences, got " + std::to_string(n));
-  const std::vector<int> fold = assign_folds(t.class_of, n, shared.folds, static_cast<std::uint64_t>(shared.seed),
-                                             shared.task == Task::kClassification);
-  const int n_folds = *std::max_element(fold.begin(), fold.end()) + 1;
-  // Split f < n_folds: fit on the other folds, score fold f; split n_folds: fit on all, score test.
-  std::vector<std::vector<std::size_t>> fit_rows(static_cast<std::size_t>(n_folds)), eval_rows(fit_rows.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    for (int f = 0; f < n_folds; ++f) (fold[i] == f ? eval_rows : fit_rows)[static_cast<std::size_t>(f)].push_back(i);
+  // Splits: for each repeat r and fold f, fit on the other folds and score fold f; with a test set,
+  // a last split fits on everything and scores the test set.
+  std::vector<std::vector<std::size_t>> fit_rows, eval_rows;
+  std::vector<std::size_t> cv_splits_of_repeat;
+  for (int r = 0; r < shared.repeats; ++r) {
+    const std::vector<int> fold = assign_folds(t.class_of, n, shared.folds, static_cast<std::uint64_t>(shared.seed) + static_cast<std::uint64_t>(r),
+                                               shared.task == Task::kClassification);
+    const int n_folds = *std::max_element(fold.begin(), fold.end()) + 1;
+    const std::size_t first = fit_rows.size();
+    fit_rows.resize(first + static_cast<std::size_t>(n_folds));
+    eval_rows.resize(fit_rows.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int f = 0; f < n_folds; ++f) (fold[i] == f ? eval_rows : fit_rows)[first + static_cast<std::size_t>(f)].push_back(i);
+    }
+    cv_splits_of_repeat.push_back(static_cast<std::size_t>(n_folds));
   }
+  const std::size_t cv_splits = fit_rows.size();
   std::optional<Targets> test_targets;
   if (test) {
     if (test->labels.empty()) throw input_error(test->source + ": the test set has no labels to score against");
@@ -325,7 +335,6 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
     std::iota(eval_rows.back().begin(), eval_rows.back().end(), std::size_t{0});
   }
   const std::size_t splits = fit_rows.size();
-  const std::size_t length = train.sequences.view().max_length();
 
   // Points grouped by pass (one Gram computation), then by kernel (one matrix), in grid order.
   std::vector<std::string> pass_order;
@@ -335,16 +344,17 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
     if (!by_pass.count(key)) pass_order.push_back(key);
     by_pass[key].push_back(p);
   }
-  std::map<bool, SequenceSet> prepared, prepared_test;  // by z_normalise
+  std::map<std::string, SequenceSet> prepared, prepared_test;  // by prepare_key
   std::vector<Candidate> candidates(points.size());
   std::size_t done = 0;
   for (const std::string& pass : pass_order) {
     throw_if_stop_requested();
     const std::vector<std::size_t>& members = by_pass[pass];
     const ModelParams& model = points[members[0]].model;
-    if (!prepared.count(model.z_normalise)) {
-      prepared.emplace(model.z_normalise, prepare(train.sequences.view(), model));
-      if (test) prepared_test.emplace(model.z_normalise, prepare(test->sequences.view(), model));
+    const std::string input = prepare_key(model);
+    if (!prepared.count(input)) {
+      prepared.emplace(input, prepare(train.sequences.view(), model));
+      if (test) prepared_test.emplace(input, prepare(test->sequences.view(), model));
     }
     std::vector<Settings> kernels;
     std::vector<std::string> kernel_keys;
@@ -360,10 +370,11 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
     }
     if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "kernel " + pass);
     const auto kernel_start = Clock::now();
-    const SequenceSetView train_view = prepared.at(model.z_normalise).view();
+    const SequenceSetView train_view = prepared.at(input).view();
+    const std::size_t length = train_view.max_length();  // of the baselines' flattened series
     const std::vector<Matrix> grams = kernel_matrices(kernels, train_view, nullptr, length);
     std::vector<Matrix> test_grams;
-    if (test) test_grams = kernel_matrices(kernels, prepared_test.at(model.z_normalise).view(), &train_view, length);
+    if (test) test_grams = kernel_matrices(kernels, prepared_test.at(input).view(), &train_view, length);
     const double kernel_seconds = seconds_since(kernel_start);
 
     // Every (point, split) pair of this pass is one task; threads take them in turn.
@@ -376,7 +387,7 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
       first_error.run([&] {
         throw_if_stop_requested();
         const std::size_t m = task / splits, f = task % splits;
-        const bool on_test = static_cast<int>(f) == n_folds;
+        const bool on_test = f == cv_splits;
         const Matrix& k = grams[kernel_of[m]];
         scores[task] = fit_and_score(k, fit_rows[f], t, on_test ? test_grams[kernel_of[m]] : k, eval_rows[f],
                                      on_test ? *test_targets : t, points[members[m]]);
@@ -386,13 +397,21 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
     const double fit_seconds = seconds_since(fit_start);
     const bool classification = t.task == Task::kClassification;
     for (std::size_t m = 0; m < members.size(); ++m) {
-      double total = 0;
-      for (int f = 0; f < n_folds; ++f) total += scores[m * splits + static_cast<std::size_t>(f)];
       Candidate& c = candidates[members[m]];
-      c = {points[members[m]], classification ? total / static_cast<double>(n) : -total / static_cast<double>(n),
-           kernel_seconds, fit_seconds / static_cast<double>(members.size())};
+      c = Candidate{};
+      c.settings = points[members[m]];
+      c.kernel_seconds = kernel_seconds;
+      c.fit_seconds = fit_seconds / static_cast<double>(members.size());
+      std::size_t split = 0;
+      for (std::size_t folds_in_repeat : cv_splits_of_repeat) {
+        double total = 0;
+        for (std::size_t f = 0; f < folds_in_repeat; ++f) total += scores[m * splits + split++];
+        c.repeat_scores.push_back(classification ? total / static_cast<double>(n) : -total / static_cast<double>(n));
+      }
+      c.cv_score = std::accumulate(c.repeat_scores.begin(), c.repeat_scores.end(), 0.0) /
+                   static_cast<double>(c.repeat_scores.size());
       if (test) {
-        const double score = scores[m * splits + static_cast<std::size_t>(n_folds)];
+        const double score = scores[m * splits + cv_splits];
         const double size = static_cast<double>(test->sequences.size());
         c.test_score = classification ? score / size : std::sqrt(score / size);
       }
@@ -426,6 +445,11 @@ std::string describe(const Settings& s) {
   }
   d += std::string(" cosine=") + (s.model.cosine ? "true" : "false");
   if (!s.model.z_normalise) d += " z_normalise=false";
+  if (s.model.segment != 1) d += " segment=" + std::to_string(s.model.segment);
+  if (s.model.target_length != 0) d += " target_length=" + std::to_string(s.model.target_length);
+  if (s.model.scales != 1) {
+    d += " scales=" + std::to_string(s.model.scales) + " scale_factor=" + std::to_string(s.model.scale_factor);
+  }
   if (s.model.learner == Learner::kSvm) return d + " learner=svm C=" + shortest_text(s.model.C);
   return d + " learner=ridge alpha=" + shortest_text(s.model.alpha);
 }

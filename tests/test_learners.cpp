@@ -303,7 +303,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "kernel = nngp; learner = ridge; alpha = 0.001, 0.1",
                       "kernel = rbf; pad = true; gamma = 1; C = 10",
                       "kernel = mlp-ntk; pad = true; layers = 2; learner = ridge",
-                      "kernel = ntk; task = regression; learner = ridge; alpha = 0.01, 1"),
+                      "kernel = ntk; task = regression; learner = ridge; alpha = 0.01, 1",
+                      "kernel = ntk+nngp; segment = 2; scales = 2; C = 1, 100",
+                      "kernel = rbf; pad = true; target_length = 16; C = 10"),
     [](const auto& info) { return "grid" + std::to_string(info.index); });
 
 TEST(ModelFiles, BrokenFilesAreRefusedWithTheirName) {

@@ -31,13 +31,14 @@ struct KernelParams {
   int frozen_layers = 0;                // layers 1 .. F are not trained
   double leaky_slope = 0.01;            // leaky ReLU's slope for z < 0
   int quadrature = 40;                  // quadrature order for activations without a closed form
-  std::shared_ptr<const SampledActivation> custom;  // the function of activation = custom
+  std::shared_ptr<const SampledActivation> custom{};  // the function of activation = custom
 };
 
 // Which kernel a model uses: the recurrent NTK (the RNTK) or NNGP, or one of the baselines of the
 // RNTK paper's comparison on the flattened series: the NTK / NNGP of a fully connected network
 // (the "NTK" baseline; sigma_w is its weight scale), Gaussian RBF, polynomial, linear.
-enum class KernelType { kNtk, kNngp, kMlpNtk, kMlpNngp, kRbf, kPolynomial, kLinear };
+// kNtkPlusNngp: the sum of the two recurrent kernels (each cosine-normalised when cosine is set).
+enum class KernelType { kNtk, kNngp, kMlpNtk, kMlpNngp, kRbf, kPolynomial, kLinear, kNtkPlusNngp };
 enum class Learner { kSvm, kRidge };
 enum class Task { kClassification, kRegression };
 
@@ -51,12 +52,17 @@ struct ModelParams {
   bool cosine = true;       // unit-diagonal (cosine) normalisation of the Gram matrix
   bool z_normalise = true;  // z-normalise each series and channel before the kernel
   bool pad = false;         // baselines: zero-pad shorter series instead of refusing them
+  int segment = 1;          // time resolution: means of segments of this many steps
+  int target_length = 0;    // time resolution: series reduced to this many steps (0: off)
+  int scales = 1;           // multi-scale kernel: mean over this many resolutions
+  int scale_factor = 2;     // ... each scale_factor times coarser than the one before
   Learner learner = Learner::kSvm;
   double C = 1.0;           // SVM cost
   double alpha = 1e-3;      // kernel ridge regulariser, relative to trace(K) / n
   Task task = Task::kClassification;
   int folds = 5;            // cross-validation folds
   int seed = 0;             // seed of the fold assignment
+  int repeats = 1;          // repeated cross-validation: fold assignments with seeds seed, seed+1, ...
 };
 
 enum class Simd { kAuto, kAvx512, kAvx2, kPortable };

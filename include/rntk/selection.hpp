@@ -13,7 +13,8 @@
 // (NTK and NNGP of one network, all baselines) share that computation too.
 //
 // Score: pooled accuracy of the held-out predictions (classification) or minus their mean squared
-// error (regression). Ties are broken in favour of stronger regularisation (smaller C, larger
+// error (regression); with repeats > 1, its mean over that many fold assignments (seeds seed,
+// seed + 1, ...). Ties are broken in favour of stronger regularisation (smaller C, larger
 // alpha), then of the earlier point in grid order.
 #pragma once
 
@@ -53,7 +54,8 @@ std::vector<int> assign_folds(const std::vector<int>& classes, std::size_t n, in
 
 struct Candidate {
   Settings settings;
-  double cv_score = 0.0;       // accuracy, or minus the mean squared error
+  double cv_score = 0.0;       // accuracy, or minus the mean squared error (mean over repeats)
+  std::vector<double> repeat_scores{};  // the score of each repeat of the cross-validation
   double kernel_seconds = 0.0; // wall time of the Gram computation of its pass (shared by the pass)
   double fit_seconds = 0.0;    // wall time of its share of the cross-validation fits
   double test_score = std::numeric_limits<double>::quiet_NaN();  // accuracy or RMSE on a test set

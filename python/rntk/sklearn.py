@@ -21,7 +21,8 @@ from . import Sequences, _engine_params, _rntk
 _SQRT2 = 1.4142135623730951
 # The registry parameters the estimators take (kernel, preprocessing, learner).
 KERNEL_PARAMS = ("kernel", "sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v", "layers", "activation",
-                 "gamma", "degree", "coef0", "cosine", "z_normalise", "pad")
+                 "readout", "bidirectional", "gamma", "degree", "coef0", "cosine", "z_normalise", "pad", "segment",
+                 "target_length", "scales", "scale_factor")
 
 
 def _sequences(X):
@@ -61,8 +62,9 @@ class RNTKClassifier(ClassifierMixin, _RNTKModel):
     _NAMES = KERNEL_PARAMS + ("learner", "C", "alpha")
 
     def __init__(self, kernel="ntk", sigma_w=_SQRT2, sigma_u=1.0, sigma_b=0.1, sigma_h=0.0, sigma_v=1.0,
-                 layers=1, activation="relu", gamma=1.0, degree=3, coef0=1.0, cosine=True, z_normalise=True,
-                 pad=False, learner="svm", C=1.0, alpha=1e-3, n_jobs=None):
+                 layers=1, activation="relu", readout="last", bidirectional=False, gamma=1.0, degree=3, coef0=1.0,
+                 cosine=True, z_normalise=True, pad=False, segment=1, target_length=0, scales=1, scale_factor=2,
+                 learner="svm", C=1.0, alpha=1e-3, n_jobs=None):
         self.kernel = kernel
         self.sigma_w = sigma_w
         self.sigma_u = sigma_u
@@ -71,12 +73,18 @@ class RNTKClassifier(ClassifierMixin, _RNTKModel):
         self.sigma_v = sigma_v
         self.layers = layers
         self.activation = activation
+        self.readout = readout
+        self.bidirectional = bidirectional
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
         self.cosine = cosine
         self.z_normalise = z_normalise
         self.pad = pad
+        self.segment = segment
+        self.target_length = target_length
+        self.scales = scales
+        self.scale_factor = scale_factor
         self.learner = learner
         self.C = C
         self.alpha = alpha
@@ -101,8 +109,9 @@ class RNTKRegressor(RegressorMixin, _RNTKModel):
     _NAMES = KERNEL_PARAMS + ("alpha",)
 
     def __init__(self, kernel="ntk", sigma_w=_SQRT2, sigma_u=1.0, sigma_b=0.1, sigma_h=0.0, sigma_v=1.0,
-                 layers=1, activation="relu", gamma=1.0, degree=3, coef0=1.0, cosine=True, z_normalise=True,
-                 pad=False, alpha=1e-3, n_jobs=None):
+                 layers=1, activation="relu", readout="last", bidirectional=False, gamma=1.0, degree=3, coef0=1.0,
+                 cosine=True, z_normalise=True, pad=False, segment=1, target_length=0, scales=1, scale_factor=2,
+                 alpha=1e-3, n_jobs=None):
         self.kernel = kernel
         self.sigma_w = sigma_w
         self.sigma_u = sigma_u
@@ -111,12 +120,18 @@ class RNTKRegressor(RegressorMixin, _RNTKModel):
         self.sigma_v = sigma_v
         self.layers = layers
         self.activation = activation
+        self.readout = readout
+        self.bidirectional = bidirectional
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
         self.cosine = cosine
         self.z_normalise = z_normalise
         self.pad = pad
+        self.segment = segment
+        self.target_length = target_length
+        self.scales = scales
+        self.scale_factor = scale_factor
         self.alpha = alpha
         self.n_jobs = n_jobs
 
@@ -139,8 +154,9 @@ class RNTKKernel(TransformerMixin, BaseEstimator):
     take precomputed kernels (SVC(kernel="precomputed"), KernelRidge(kernel="precomputed"), ...)."""
 
     def __init__(self, kernel="ntk", sigma_w=_SQRT2, sigma_u=1.0, sigma_b=0.1, sigma_h=0.0, sigma_v=1.0,
-                 layers=1, activation="relu", gamma=1.0, degree=3, coef0=1.0, cosine=True, z_normalise=True,
-                 pad=False, n_jobs=None):
+                 layers=1, activation="relu", readout="last", bidirectional=False, gamma=1.0, degree=3, coef0=1.0,
+                 cosine=True, z_normalise=True, pad=False, segment=1, target_length=0, scales=1, scale_factor=2,
+                 n_jobs=None):
         self.kernel = kernel
         self.sigma_w = sigma_w
         self.sigma_u = sigma_u
@@ -149,12 +165,18 @@ class RNTKKernel(TransformerMixin, BaseEstimator):
         self.sigma_v = sigma_v
         self.layers = layers
         self.activation = activation
+        self.readout = readout
+        self.bidirectional = bidirectional
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
         self.cosine = cosine
         self.z_normalise = z_normalise
         self.pad = pad
+        self.segment = segment
+        self.target_length = target_length
+        self.scales = scales
+        self.scale_factor = scale_factor
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None):

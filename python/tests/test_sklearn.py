@@ -115,3 +115,44 @@ def test_bad_parameters_in_estimators_raise_value_error():
         RNTKClassifier(sigma_w=-2).fit(X, y)
     with pytest.raises(ValueError, match=r"parameter kernel = 'gauss' is not allowed"):
         RNTKClassifier(kernel="gauss").fit(X, y)
+
+
+def _paa(series, length):
+    """Piecewise aggregate approximation written independently of the engine: the mean over each
+    of `length` equal parts, a sample cut by a boundary split by its fractions."""
+    t = len(series)
+    if t <= length:
+        return np.asarray(series, dtype=float)
+    edges = np.linspace(0.0, t, length + 1)
+    cumulative = np.concatenate([[0.0], np.cumsum(series)])
+    area = np.interp(edges, np.arange(t + 1), cumulative)  # integral of the step function
+    return np.diff(area) / (t / length)
+
+
+def test_reduced_resolution_kernel_equals_rbf_on_series_reduced_in_numpy():
+    rng = np.random.default_rng(4)
+    fit = [rng.normal(size=n) for n in (50, 37, 64, 20)]
+    new = [rng.normal(size=n) for n in (41, 64)]
+    k = RNTKKernel(kernel="rbf", pad=True, target_length=16, gamma=2.0, cosine=False).fit(fit).transform(new)
+
+    def reduced(s):
+        z = (s - s.mean()) / s.std()
+        r = np.zeros(16)
+        p = _paa(z, 16)
+        r[: len(p)] = p
+        return r
+
+    a = np.array([reduced(s) for s in new])
+    b = np.array([reduced(s) for s in fit])
+    expected = np.exp(-2.0 / 16 * ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_allclose(k, expected, rtol=1e-12)
+
+
+def test_multiscale_sum_kernel_has_unit_diagonal_and_differs_from_each_part():
+    rng = np.random.default_rng(5)
+    x = [rng.normal(size=n) for n in (30, 45, 60, 18)]
+    both = RNTKKernel(kernel="ntk+nngp", scales=2, segment=2).fit(x).transform(x)
+    np.testing.assert_allclose(np.diag(both), 1.0, rtol=1e-12)
+    ntk = RNTKKernel(kernel="ntk", scales=2, segment=2).fit(x).transform(x)
+    nngp = RNTKKernel(kernel="nngp", scales=2, segment=2).fit(x).transform(x)
+    np.testing.assert_allclose(both, (ntk + nngp) / 2, rtol=1e-12)
