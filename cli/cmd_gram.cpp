@@ -7,9 +7,11 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "rntk/distributed_gram.hpp"
 #include "rntk/error.hpp"
 #include "rntk/gram.hpp"
 #include "rntk/io.hpp"
+#include "rntk/launch.hpp"
 
 namespace rntk::cli {
 namespace {
@@ -22,6 +24,8 @@ struct GramCommand {
   std::string format = "auto";
   InputOptions input;
   bool quiet = false;
+  bool out_of_core = false;
+  std::string memory_budget;
   ParamOptions params;
 
   void run() const;
@@ -47,74 +51,110 @@ std::vector<int> requested_depths(const ParamOptions& params) {
   return depths;
 }
 
-struct Output {
-  bool ntk;
-  int depth;
-  std::unique_ptr<AtomicFile> file;  // null: standard output
-};
+// Where each kernel goes: out/K.npy, or K.ntk.npy and K.nngp.npy, and K.L1.npy, ... per depth.
+std::vector<GramFile> output_files(const std::string& out_path, bool want_ntk, bool want_nngp,
+                                   const std::vector<int>& depths) {
+  std::vector<GramFile> files;
+  for (const bool ntk : {true, false}) {
+    if (ntk ? !want_ntk : !want_nngp) continue;
+    for (const int depth : depths) {
+      std::string path = out_path;
+      if (want_ntk && want_nngp) path = with_suffix(path, ntk ? "ntk" : "nngp");
+      if (depths.size() > 1) path = with_suffix(path, "L" + std::to_string(depth));
+      files.push_back({ntk, static_cast<std::size_t>(depth), path});
+    }
+  }
+  return files;
+}
 
 void GramCommand::run() const {
+  Cluster& cluster = launched_cluster();
   Settings settings = params.settings({"layers"});
   std::vector<int> depths = requested_depths(params);
   if (depths.empty()) depths.push_back(settings.kernel.layers);
   settings.kernel.layers = *std::max_element(depths.begin(), depths.end());
   const bool want_ntk = kernel != "nngp";
   const bool want_nngp = kernel != "ntk";
+  const KernelSelection selection{want_ntk, want_nngp, depths.size() > 1};
 
-  // Where each kernel goes. Output files are opened (as temporaries) before any work, so that an
-  // unwritable path fails at once; they replace their targets only when complete.
   MatrixFormat fmt = format == "npy" ? MatrixFormat::kNpy
                      : format == "tsv" ? MatrixFormat::kTsv
                      : format == "libsvm" ? MatrixFormat::kLibsvm
                                           : MatrixFormat::kAuto;
-  std::vector<Output> outputs;
-  for (const bool ntk : {true, false}) {
-    if (ntk ? !want_ntk : !want_nngp) continue;
-    for (const int depth : depths) outputs.push_back({ntk, depth, nullptr});
-  }
+  std::vector<GramFile> files = output_files(out_path.empty() ? "-" : out_path, want_ntk, want_nngp, depths);
   if (out_path.empty()) {
-    if (outputs.size() > 1) throw parameter_error("several matrices (--kernel both or several --layers) need --out");
+    if (files.size() > 1) throw parameter_error("several matrices (--kernel both or several --layers) need --out");
     if (fmt == MatrixFormat::kAuto) fmt = MatrixFormat::kTsv;
     if (fmt == MatrixFormat::kNpy) throw parameter_error("--format npy needs --out");
-  } else {
-    if (fmt == MatrixFormat::kAuto) fmt = matrix_format_from_path(out_path);
-    for (Output& o : outputs) {
-      std::string path = out_path;
-      if (want_ntk && want_nngp) path = with_suffix(path, o.ntk ? "ntk" : "nngp");
-      if (depths.size() > 1) path = with_suffix(path, "L" + std::to_string(o.depth));
-      o.file = std::make_unique<AtomicFile>(path);
-    }
+  } else if (fmt == MatrixFormat::kAuto) {
+    fmt = matrix_format_from_path(out_path);
   }
 
   const Dataset rows = input.read(rows_path);
   std::optional<Dataset> cols;
   if (!cols_path.empty()) cols = input.read(cols_path);
+  const SequenceSetView x = rows.sequences.view();
+  std::optional<SequenceSetView> y;
+  if (cols) y = cols->sequences.view();
+  const SequenceSetView* yp = y ? &*y : nullptr;
+
+  // Tile by tile into .npy files (no process holds a whole matrix) when asked, when several ranks
+  // share the work, or when the matrices would not fit the memory budget.
+  const std::size_t whole = gram_memory_bytes(x, yp, settings, selection, true);
+  const std::size_t tiled = gram_memory_bytes(x, yp, settings, selection, false);
+  const std::size_t budget = memory_budget.empty() ? 0 : parse_bytes(memory_budget, "--memory-budget");
+  bool streamed = out_of_core || (cluster.size() > 1 && fmt == MatrixFormat::kNpy) || (budget && whole > budget);
+  if (streamed && fmt != MatrixFormat::kNpy) {
+    throw parameter_error(std::string(out_of_core ? "--out-of-core" : "the matrices (" + format_bytes(whole) +
+                                                                          ") exceed --memory-budget " + memory_budget +
+                                                                          " and") +
+                          " need an .npy output written tile by tile: give --out FILE.npy");
+  }
+  if (budget && (streamed ? tiled : whole) > budget) {
+    throw parameter_error("--memory-budget " + memory_budget + " is too small: this computation needs about " +
+                          format_bytes(streamed ? tiled : whole) +
+                          " (inputs, per-step statistics and per-thread tiles); raise the budget, or lower "
+                          "--threads or --tile-size");
+  }
 
   const auto start = std::chrono::steady_clock::now();
-  const KernelSelection selection{want_ntk, want_nngp, depths.size() > 1};
-  const GramResult k = cols ? gram(rows.sequences.view(), cols->sequences.view(), settings, selection)
-                            : gram(rows.sequences.view(), settings, selection);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  for (Output& o : outputs) {
-    const bool deepest = o.depth == settings.kernel.layers;
-    const std::size_t d = static_cast<std::size_t>(o.depth) - 1;
-    const Matrix& m = o.ntk ? (deepest ? k.ntk : k.ntk_shallower[d]) : (deepest ? k.nngp : k.nngp_shallower[d]);
-    if (!o.file) {
-      write_matrix(std::cout, m, fmt, rows.labels);
-      continue;
+  if (streamed) {
+    write_gram_files(x, yp, settings, files, cluster);
+  } else {
+    // Output files are opened (as temporaries) before any work, so that an unwritable path fails
+    // at once; they replace their targets only when complete.
+    std::vector<std::unique_ptr<AtomicFile>> outputs;
+    if (cluster.leader() && !out_path.empty()) {
+      for (const GramFile& f : files) outputs.push_back(std::make_unique<AtomicFile>(f.path));
     }
-    write_matrix(o.file->stream(), m, fmt, rows.labels);
-    o.file->commit();
-    if (!quiet) std::cerr << "rntk: wrote " << o.file->path() << "\n";
+    const GramResult k = cluster.size() > 1 ? gather_gram(x, yp, settings, selection, cluster)
+                         : yp               ? gram(x, *yp, settings, selection)
+                                            : gram(x, settings, selection);
+    if (cluster.leader()) {
+      for (std::size_t n = 0; n < files.size(); ++n) {
+        const bool deepest = files[n].depth == static_cast<std::size_t>(settings.kernel.layers);
+        const std::size_t d = files[n].depth - 1;
+        const Matrix& m = files[n].ntk ? (deepest ? k.ntk : k.ntk_shallower[d]) : (deepest ? k.nngp : k.nngp_shallower[d]);
+        if (outputs.empty()) {
+          write_matrix(std::cout, m, fmt, rows.labels);
+          continue;
+        }
+        write_matrix(outputs[n]->stream(), m, fmt, rows.labels);
+        outputs[n]->commit();
+      }
+    }
   }
-  if (!quiet) {
-    const std::size_t n_cols = cols ? cols->sequences.size() : rows.sequences.size();
-    std::cerr << "rntk: K(" << rows_path << (cols ? ", " + cols_path : std::string()) << "): "
-              << rows.sequences.size() << " x " << n_cols << ", dimension " << rows.sequences.dim()
-              << ", " << settings.kernel.layers << " layer(s), " << activation_name(settings.kernel.activation)
-              << ", " << seconds << " s\n";
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (quiet || !cluster.leader()) return;
+  if (!out_path.empty()) {
+    for (const GramFile& f : files) std::cerr << "rntk: wrote " << f.path << "\n";
   }
+  const std::size_t n_cols = cols ? cols->sequences.size() : rows.sequences.size();
+  std::cerr << "rntk: K(" << rows_path << (cols ? ", " + cols_path : std::string()) << "): " << rows.sequences.size()
+            << " x " << n_cols << ", dimension " << rows.sequences.dim() << ", " << settings.kernel.layers
+            << " layer(s), " << activation_name(settings.kernel.activation) << ", " << seconds << " s"
+            << (cluster.size() > 1 ? ", " + std::to_string(cluster.size()) + " ranks" : std::string())
+            << (streamed ? ", written tile by tile" : "") << "\n";
 }
 
 }  // namespace
@@ -126,7 +166,7 @@ void add_gram_command(CLI::App& app, int& status) {
       "Compute the Gram matrix K(X, X), or K(X, Y) with a second file, of the last-state RNTK "
       "(ntk), the NNGP (nngp) or both. Sequences may differ in length; they are aligned at their "
       "last step. Inputs: UCR .tsv (label first, trailing NaN padding), sktime/UEA .ts "
-      "(multivariate), or .csv (one series per line).");
+      "(multivariate), or .csv (one series per line). Under mpirun the ranks share the tiles.");
   sub->add_option("X", command->rows_path, "sequences of the rows")->required()->type_name("FILE");
   sub->add_option("Y", command->cols_path, "sequences of the columns (default: X)")->type_name("FILE");
   sub->add_option("-o,--out", command->out_path,
@@ -142,6 +182,14 @@ void add_gram_command(CLI::App& app, int& status) {
       ->check(CLI::IsMember({"auto", "npy", "tsv", "libsvm"}));
   command->input.add_to(*sub);
   sub->add_flag("-q,--quiet", command->quiet, "no summary on stderr");
+  sub->add_flag("--out-of-core", command->out_of_core,
+                "write the .npy output tile by tile, never holding a whole matrix in memory (automatic "
+                "under mpirun with several ranks, and when the matrices exceed --memory-budget)");
+  sub->add_option("--memory-budget", command->memory_budget,
+                  "bound on this process's memory, e.g. 512M or 4G: larger matrices go to the .npy "
+                  "output tile by tile; a computation that cannot fit stops before any work with the "
+                  "size it needs")
+      ->type_name("SIZE");
   command->params.add_to(*sub, {ParamSpec::Group::kKernel, ParamSpec::Group::kEngine});
   sub->callback([command, &status] { status = run_reporting_errors([&] { command->run(); }); });
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "rntk/error.hpp"
+#include "rntk/launch.hpp"
 
 namespace rntk::cli {
 namespace {
@@ -141,21 +142,28 @@ std::string params_help() {
 }
 
 int run_reporting_errors(const std::function<void()>& body) {
+  int status = 0;
+  std::string message;
   try {
     body();
     return 0;
   } catch (const Error& e) {
     if (e.kind() == Error::Kind::kInterrupted) {
-      std::cerr << "rntk: interrupted; no output was written\n";
-      return 130;
+      status = 130;
+      message = "interrupted; no output was written";
+    } else {
+      status = e.kind() == Error::Kind::kParameter ? 2 : 1;
+      message = std::string("error: ") + e.what();
     }
-    std::cerr << "rntk: error: " << e.what() << "\n";
-    return e.kind() == Error::Kind::kParameter ? 2 : 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "rntk: error: out of memory (the Gram matrix needs rows x columns x 8 bytes per "
-                 "kernel)\n";
-    return 1;
+    status = 1;
+    message = "error: out of memory (the Gram matrix needs rows x columns x 8 bytes per kernel; see --memory-budget)";
   }
+  // Under MPI the other ranks may be waiting for this one: end the whole job.
+  Cluster& cluster = launched_cluster();
+  if (cluster.size() > 1) cluster.abort(status, message);
+  std::cerr << "rntk: " << message << "\n";
+  return status;
 }
 
 }  // namespace rntk::cli

@@ -13,6 +13,7 @@ packages=(
   python3-numpy python3-pytest           # NumPy reference, .npy checks, Python tests
   python3-dev pybind11-dev python3-pybind11 python3-setuptools python3-pip  # the Python module
   python3-sklearn python3-scipy python3-venv  # scikit-learn estimators; pip install in a venv
+  libopenmpi-dev openmpi-bin             # mpirun rntk gram ... (docs/CLUSTER.md)
 )
 
 missing=()

@@ -280,45 +280,47 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
   return result;
 }
 
-GramResult GramEngine::compute(KernelSelection selection) const {
-  const std::size_t L = row_stats_.layers();
+GramResult GramEngine::allocate(KernelSelection selection) const {
   GramResult result;
   if (selection.ntk) result.ntk = Matrix(rows(), cols());
   if (selection.nngp) result.nngp = Matrix(rows(), cols());
   if (selection.all_depths) {
-    for (std::size_t d = 1; d < L; ++d) {
+    for (std::size_t d = 1; d < layers(); ++d) {
       if (selection.ntk) result.ntk_shallower.emplace_back(rows(), cols());
       if (selection.nngp) result.nngp_shallower.emplace_back(rows(), cols());
     }
   }
-  auto target = [&](bool ntk, std::size_t l) -> Matrix& {
-    if (l + 1 == L) return ntk ? result.ntk : result.nngp;
-    return ntk ? result.ntk_shallower[l] : result.nngp_shallower[l];
-  };
+  return result;
+}
+
+void GramEngine::scatter(const Tile& tile, const TileResult& block, GramResult& result) const {
+  const std::size_t L = layers();
+  for (std::size_t l = 0; l < L; ++l) {
+    for (const bool ntk : {true, false}) {
+      const std::vector<double>& values = ntk ? block.ntk[l] : block.nngp[l];
+      if (values.empty()) continue;
+      Matrix& m = l + 1 == L ? (ntk ? result.ntk : result.nngp) : (ntk ? result.ntk_shallower[l] : result.nngp_shallower[l]);
+      for (std::size_t r = 0; r < tile.rows(); ++r) {
+        const std::size_t i = row_order_[tile.row_begin + r];
+        for (std::size_t c = 0; c < tile.cols(); ++c) {
+          const std::size_t j = col_order_[tile.col_begin + c];
+          m(i, j) = values[r * tile.cols() + c];
+          if (symmetric()) m(j, i) = values[r * tile.cols() + c];
+        }
+      }
+    }
+  }
+}
+
+GramResult GramEngine::compute(KernelSelection selection) const {
+  GramResult result = allocate(selection);
   const std::vector<Tile> all = tiles();
   FirstError first_error;
-
 #pragma omp parallel for num_threads(resolve_threads(settings_.engine.threads)) schedule(dynamic, 1)
   for (std::size_t t = 0; t < all.size(); ++t) {
     first_error.run([&] {
       throw_if_stop_requested();
-      const Tile& tile = all[t];
-      const TileResult block = compute_tile(tile, selection);
-      for (std::size_t l = 0; l < L; ++l) {
-        for (const bool ntk : {true, false}) {
-          const std::vector<double>& values = ntk ? block.ntk[l] : block.nngp[l];
-          if (values.empty()) continue;
-          Matrix& m = target(ntk, l);
-          for (std::size_t r = 0; r < tile.rows(); ++r) {
-            const std::size_t i = row_order_[tile.row_begin + r];
-            for (std::size_t c = 0; c < tile.cols(); ++c) {
-              const std::size_t j = col_order_[tile.col_begin + c];
-              m(i, j) = values[r * tile.cols() + c];
-              if (symmetric()) m(j, i) = values[r * tile.cols() + c];
-            }
-          }
-        }
-      }
+      scatter(all[t], compute_tile(all[t], selection), result);
     });
   }
   first_error.rethrow();

@@ -21,6 +21,7 @@ class FirstError {
       failed_.store(true, std::memory_order_relaxed);
     }
   }
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
   void rethrow() const {
     if (error_) std::rethrow_exception(error_);
   }

@@ -150,6 +150,27 @@ TEST_F(Cli, SeveralDepthsInOneRunEqualSeparateRuns) {
   EXPECT_NE(read("K.L1.tsv"), read("K.L3.tsv"));
 }
 
+TEST_F(Cli, MemoryBudgetRefusesBeforeWorkOrWritesTileByTile) {
+  const std::string in = file("good.tsv", kGood);
+  expect_failure(in + " -o " + path("K.npy") + " --memory-budget 1K",
+                 "--memory-budget 1K is too small: this computation needs about", 2);
+  expect_failure(in + " -o " + path("K.tsv") + " --out-of-core", "need an .npy output written tile by tile", 2);
+  expect_failure(in + " -o " + path("K.npy") + " --memory-budget lots", "--memory-budget = 'lots' is not a size", 2);
+  // Tile by tile (what a budget below the whole matrices' size chooses): the same bytes.
+  ASSERT_EQ(run("gram " + in + " --kernel both -o " + path("whole.npy")).status, 0);
+  const CliRun r = run("gram " + in + " --kernel both --out-of-core -o " + path("tiles.npy"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("written tile by tile"), std::string::npos) << r.output;
+  auto read = [&](const std::string& name) {
+    std::ifstream f(path(name), std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+  };
+  EXPECT_EQ(read("whole.ntk.npy"), read("tiles.ntk.npy"));
+  EXPECT_EQ(read("whole.nngp.npy"), read("tiles.nngp.npy"));
+}
+
 TEST_F(Cli, CrossGramInLibsvmFormatHasRowLabelsAndSerials) {
   const std::string x = file("x.tsv", "3\t1\t2\n-1\t0.5\t0.5\t1\n");
   const std::string y = file("y.tsv", kGood);

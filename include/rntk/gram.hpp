@@ -84,6 +84,11 @@ class GramEngine {
 
   // The whole matrix: the tiles on settings.engine.threads threads, scattered to input order.
   GramResult compute(KernelSelection selection = {}) const;
+  // Zero matrices of the selected kernels, and a tile's block put into them in input order (both
+  // triangles of a symmetric engine). compute() is allocate, then compute_tile and scatter per tile.
+  GramResult allocate(KernelSelection selection) const;
+  void scatter(const Tile& tile, const TileResult& block, GramResult& result) const;
+  std::size_t layers() const { return row_stats_.layers(); }
 
   // K(x, x) of row sequence i (input order), of `depth` layers (0: all of them).
   double row_diagonal(std::size_t i, bool ntk, std::size_t depth = 0) const {
