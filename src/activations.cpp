@@ -120,6 +120,10 @@ bool has_closed_form(Activation a) {
   return a == Activation::kRelu || a == Activation::kErf || a == Activation::kIdentity || a == Activation::kLeakyRelu;
 }
 
+bool is_homogeneous(Activation a) {
+  return a == Activation::kRelu || a == Activation::kIdentity || a == Activation::kLeakyRelu;
+}
+
 Duals::Duals(const KernelParams& p, bool force_quadrature)
     : params_(p), quadrature_(force_quadrature || !has_closed_form(p.activation)) {
   if (p.activation == Activation::kCustom && !p.custom) {

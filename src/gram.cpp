@@ -252,8 +252,11 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
   }
 
   // Entries the walk does not own: a sample with itself (its exact self value), and in a diagonal
-  // tile of a symmetric engine, the mirror of the upper triangle.
+  // tile of a symmetric engine, the mirror of the upper triangle. Then, unless the selection keeps
+  // them scaled, each value times 2^(scale(i) + scale(j)) (exact: a power of two).
   const bool diagonal_tile = sym && tile.row_begin == tile.col_begin;
+  const std::string precision_hint =
+      settings_.engine.precision == Precision::kFloat ? ", or use precision = double" : "";
   for (std::size_t r = 0; r < R; ++r) {
     const std::size_t i = row_order_[tile.row_begin + r];
     for (std::size_t c = 0; c < C; ++c) {
@@ -261,18 +264,25 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
       const bool mirror = diagonal_tile && c < r;
       const bool same = !mirror && ((sym && i == j) ||
                                     same_sample(rows_[i], row_stats_.fingerprint(i), cols_[j], col_stats.fingerprint(j)));
+      const int ntk_scale = row_stats_.scale(i) + col_stats.scale(j);
+      const int nngp_scale = row_stats_.nngp_scale(i) + col_stats.nngp_scale(j);
       for (std::size_t l = 0; l < L; ++l) {
         for (auto* block : {&result.ntk[l], &result.nngp[l]}) {
           if (block->empty()) continue;
+          const int scale = block == &result.ntk[l] ? ntk_scale : nngp_scale;
           double& value = (*block)[r * C + c];
           if (mirror) {
             value = (*block)[c * C + r];
-          } else if (same) {
+            continue;
+          }
+          if (same) {
             value = block == &result.ntk[l] ? row_stats_.ntk_diagonal(i, l + 1) : row_stats_.nngp_diagonal(i, l + 1);
           } else if (!std::isfinite(value)) {
-            throw numeric_error(overflow_message(i, j, settings_.kernel) +
-                                (settings_.engine.precision == Precision::kFloat ? ", or use precision = double" : ""));
+            throw numeric_error(overflow_message(i, j, settings_.kernel) + precision_hint);
           }
+          if (selection.scaled) continue;
+          value = std::ldexp(value, scale);
+          if (!std::isfinite(value)) throw numeric_error(overflow_message(i, j, settings_.kernel, true));
         }
       }
     }
@@ -282,6 +292,16 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
 
 GramResult GramEngine::allocate(KernelSelection selection) const {
   GramResult result;
+  if (selection.scaled) {
+    for (std::size_t i = 0; i < rows(); ++i) {
+      result.ntk_scale.row.push_back(row_stats_.scale(i));
+      result.nngp_scale.row.push_back(row_stats_.nngp_scale(i));
+    }
+    for (std::size_t j = 0; j < cols(); ++j) {
+      result.ntk_scale.col.push_back(column_stats().scale(j));
+      result.nngp_scale.col.push_back(column_stats().nngp_scale(j));
+    }
+  }
   if (selection.ntk) result.ntk = Matrix(rows(), cols());
   if (selection.nngp) result.nngp = Matrix(rows(), cols());
   if (selection.all_depths) {
@@ -329,44 +349,121 @@ GramResult GramEngine::compute(KernelSelection selection) const {
 
 namespace {
 
-void add(Matrix& a, const Matrix& b) {
-  for (std::size_t e = 0; e < a.rows() * a.cols(); ++e) a.data()[e] += b.data()[e];
+using Scales = GramResult::Scales;
+
+// a + b of two scaled matrices (GramResult::Scales), written to a at the scales `to` (no smaller
+// than either's): the smaller term is shifted down. Plain a + b when every scale is 0.
+void add(Matrix& a, const Scales& sa, const Matrix& b, const Scales& sb, const Scales& to) {
+  for (std::size_t i = 0; i < a.rows(); ++i) {
+    for (std::size_t j = 0; j < a.cols(); ++j) {
+      a(i, j) = std::ldexp(a(i, j), sa.row[i] - to.row[i] + sa.col[j] - to.col[j]) +
+                std::ldexp(b(i, j), sb.row[i] - to.row[i] + sb.col[j] - to.col[j]);
+    }
+  }
 }
 
-// The backward network's kernels added to the forward one's (bidirectional, spec section 4).
-GramResult plus_backward(GramResult forward, const GramResult& backward) {
-  add(forward.ntk, backward.ntk);
-  add(forward.nngp, backward.nngp);
-  for (std::size_t d = 0; d < forward.ntk_shallower.size(); ++d) add(forward.ntk_shallower[d], backward.ntk_shallower[d]);
-  for (std::size_t d = 0; d < forward.nngp_shallower.size(); ++d) add(forward.nngp_shallower[d], backward.nngp_shallower[d]);
-  return forward;
+Scales larger(const Scales& a, const Scales& b) {
+  Scales m = a;
+  for (std::size_t i = 0; i < m.row.size(); ++i) m.row[i] = std::max(a.row[i], b.row[i]);
+  for (std::size_t j = 0; j < m.col.size(); ++j) m.col[j] = std::max(a.col[j], b.col[j]);
+  return m;
+}
+
+// The backward network's kernels added to the forward one's (bidirectional, spec section 4), both
+// scaled.
+GramResult plus_backward(GramResult f, const GramResult& b) {
+  const Scales ntk = larger(f.ntk_scale, b.ntk_scale), nngp = larger(f.nngp_scale, b.nngp_scale);
+  auto sum = [&](Matrix& m, const Matrix& other, bool is_ntk) {
+    if (is_ntk) return add(m, f.ntk_scale, other, b.ntk_scale, ntk);
+    add(m, f.nngp_scale, other, b.nngp_scale, nngp);
+  };
+  sum(f.ntk, b.ntk, true);
+  sum(f.nngp, b.nngp, false);
+  for (std::size_t d = 0; d < f.ntk_shallower.size(); ++d) sum(f.ntk_shallower[d], b.ntk_shallower[d], true);
+  for (std::size_t d = 0; d < f.nngp_shallower.size(); ++d) sum(f.nngp_shallower[d], b.nngp_shallower[d], false);
+  f.ntk_scale = ntk;
+  f.nngp_scale = nngp;
+  return f;
+}
+
+// A scaled result as the kernels themselves; an error naming sigma_w where one exceeds double.
+GramResult unscaled(GramResult g, const KernelParams& params) {
+  auto apply = [&](Matrix& m, const Scales& s) {
+    for (std::size_t i = 0; i < m.rows(); ++i) {
+      for (std::size_t j = 0; j < m.cols(); ++j) {
+        m(i, j) = std::ldexp(m(i, j), s.row[i] + s.col[j]);
+        if (!std::isfinite(m(i, j))) throw numeric_error(overflow_message(i, j, params, true));
+      }
+    }
+  };
+  apply(g.ntk, g.ntk_scale);
+  apply(g.nngp, g.nngp_scale);
+  for (Matrix& m : g.ntk_shallower) apply(m, g.ntk_scale);
+  for (Matrix& m : g.nngp_shallower) apply(m, g.nngp_scale);
+  g.ntk_scale = {};
+  g.nngp_scale = {};
+  return g;
+}
+
+// Both directions, each scaled, summed; then unscaled unless the selection keeps the scales.
+GramResult bidirectional(GramResult forward, const GramEngine& backward, const Settings& settings,
+                         KernelSelection selection) {
+  KernelSelection scaled = selection;
+  scaled.scaled = true;
+  GramResult sum = plus_backward(std::move(forward), backward.compute(scaled));
+  return selection.scaled ? sum : unscaled(std::move(sum), settings.kernel);
+}
+
+KernelSelection keeping_scales(KernelSelection s) {
+  s.scaled = true;
+  return s;
 }
 
 }  // namespace
 
 GramResult gram(SequenceSetView x, const Settings& settings, KernelSelection selection) {
-  GramResult forward = GramEngine(x, settings).compute(selection);
-  if (!settings.kernel.bidirectional) return forward;
+  if (!settings.kernel.bidirectional) return GramEngine(x, settings).compute(selection);
   const SequenceSet back = reversed(x);
-  return plus_backward(std::move(forward), GramEngine(back.view(), settings).compute(selection));
+  return bidirectional(GramEngine(x, settings).compute(keeping_scales(selection)), GramEngine(back.view(), settings),
+                       settings, selection);
 }
 
 GramResult gram(SequenceSetView x, SequenceSetView y, const Settings& settings,
                 KernelSelection selection) {
-  GramResult forward = GramEngine(x, y, settings).compute(selection);
-  if (!settings.kernel.bidirectional) return forward;
+  if (!settings.kernel.bidirectional) return GramEngine(x, y, settings).compute(selection);
   const SequenceSet back_x = reversed(x), back_y = reversed(y);
-  return plus_backward(std::move(forward), GramEngine(back_x.view(), back_y.view(), settings).compute(selection));
+  return bidirectional(GramEngine(x, y, settings).compute(keeping_scales(selection)),
+                       GramEngine(back_x.view(), back_y.view(), settings), settings, selection);
 }
 
-std::vector<double> self_kernels(SequenceSetView x, const Settings& settings, bool ntk, std::size_t depth) {
+std::vector<double> self_kernels(SequenceSetView x, const Settings& settings, bool ntk, std::size_t depth,
+                                 std::vector<int>* scale) {
   std::vector<double> d(x.size());
+  std::vector<int> e(x.size());
   const GramEngine forward(x, settings);
-  for (std::size_t i = 0; i < x.size(); ++i) d[i] = forward.row_diagonal(i, ntk, depth);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    d[i] = forward.row_diagonal(i, ntk, depth);
+    e[i] = forward.row_scale(i, ntk);
+  }
   if (settings.kernel.bidirectional) {
+    // As plus_backward does for the diagonal of K(X, X): at the larger scale of the two.
     const SequenceSet back = reversed(x);
     const GramEngine backward(back.view(), settings);
-    for (std::size_t i = 0; i < x.size(); ++i) d[i] += backward.row_diagonal(i, ntk, depth);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const int back_scale = backward.row_scale(i, ntk);
+      const int both = std::max(e[i], back_scale);
+      d[i] = std::ldexp(d[i], 2 * (e[i] - both)) +
+             std::ldexp(backward.row_diagonal(i, ntk, depth), 2 * (back_scale - both));
+      e[i] = both;
+    }
+  }
+  if (scale) {
+    *scale = e;
+    return d;
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    d[i] = std::ldexp(d[i], 2 * e[i]);
+    if (!std::isfinite(d[i])) throw numeric_error(overflow_message(i, i, settings.kernel, true));
   }
   return d;
 }

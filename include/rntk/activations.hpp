@@ -56,6 +56,12 @@ double activation_derivative(const KernelParams& p, double z);
 // Whether the tile walk has a vectorised closed form for the activation.
 bool has_closed_form(Activation a);
 
+// Whether the dual activation is positively homogeneous: V[c K] = c V[K] and V'[c K] = V'[K] for
+// c > 0 (ReLU, leaky ReLU, identity). The recursion is then linear-homogeneous in its state and
+// inputs together, so the engine may carry them divided by a power of two (docs/DESIGN.md,
+// "Numerics: long sequences"), with exactly the same rounding.
+bool is_homogeneous(Activation a);
+
 class Duals {
  public:
   // force_quadrature: use the quadrature even where a closed form exists (to check it).

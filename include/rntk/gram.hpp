@@ -32,6 +32,10 @@ struct KernelSelection {
   bool ntk = true;
   bool nngp = true;
   bool all_depths = false;  // also the kernels of 1 .. layers - 1 layers
+  // Return the kernels divided by 2^(row_scale[i] + col_scale[j]) (GramResult), finite at any
+  // sequence length for the homogeneous activations (docs/DESIGN.md, "Numerics: long sequences").
+  // Otherwise the kernels themselves, and an error naming sigma_w where one exceeds double's range.
+  bool scaled = false;
 };
 
 struct GramResult {
@@ -40,6 +44,13 @@ struct GramResult {
   // With all_depths: index d - 1 holds the kernel of d layers, d = 1 .. layers - 1.
   std::vector<Matrix> ntk_shallower;
   std::vector<Matrix> nngp_shallower;
+  // With KernelSelection::scaled, per row and per column (input order, every depth):
+  // K_ntk(i, j) = ntk(i, j) * 2^(ntk_scale.row[i] + ntk_scale.col[j]), and the same for the NNGP.
+  // Empty otherwise. The cosine-normalised K(X, X) is m(i, j) / sqrt(m(i, i) m(j, j)): scales cancel.
+  struct Scales {
+    std::vector<int> row, col;
+  };
+  Scales ntk_scale, nngp_scale;
 };
 
 // Rows [row_begin, row_end) x columns [col_begin, col_end) of a Gram matrix, in engine order.
@@ -90,10 +101,12 @@ class GramEngine {
   void scatter(const Tile& tile, const TileResult& block, GramResult& result) const;
   std::size_t layers() const { return row_stats_.layers(); }
 
-  // K(x, x) of row sequence i (input order), of `depth` layers (0: all of them).
+  // K(x, x) of row sequence i (input order), of `depth` layers (0: all of them), divided by
+  // 2^(2 row_scale(i, ntk)) (finite where K(x, x) is not).
   double row_diagonal(std::size_t i, bool ntk, std::size_t depth = 0) const {
     return ntk ? row_stats_.ntk_diagonal(i, depth) : row_stats_.nngp_diagonal(i, depth);
   }
+  int row_scale(std::size_t i, bool ntk) const { return ntk ? row_stats_.scale(i) : row_stats_.nngp_scale(i); }
 
  private:
   struct Side;  // one side's sequences in engine order
@@ -119,7 +132,9 @@ GramResult gram(SequenceSetView x, SequenceSetView y, const Settings& settings,
                 KernelSelection selection = {});
 
 // K(x, x) of every sequence (both directions when bidirectional), of `depth` layers (0: all).
+// With `scale`: divided by 2^(2 scale[i]) (set here), finite at any length for the homogeneous
+// activations; without: an error naming sigma_w where a value exceeds double's range.
 std::vector<double> self_kernels(SequenceSetView x, const Settings& settings, bool ntk,
-                                 std::size_t depth = 0);
+                                 std::size_t depth = 0, std::vector<int>* scale = nullptr);
 
 }  // namespace rntk

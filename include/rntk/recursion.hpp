@@ -64,6 +64,14 @@ inline LayerState next_state(DualValues d, double th) { return {d.v, d.dv * th};
 // its own: norm = Duals::norm(q) (sqrt(1 + 2q) for erf, sqrt(q) otherwise), inv_norm = 1 / norm and
 // inv_q = 1 / q, each 0 where its denominator is 0. And the state {v, vth} of the walk of the
 // sequence with itself at that cell (mean pooling sets a same-sample pair's cells t = t' to it).
+//
+// Long sequences (docs/DESIGN.md, "Numerics: long sequences"): vth is stored divided by
+// 2^(2 scale), and so are q and v for the homogeneous activations (is_homogeneous), whose whole
+// recursion is homogeneous; the others have bounded S and V, and only Th, linear in its sources,
+// grows. scale (the same for every layer of the step) never decreases along the sequence and stays
+// 0 until the rescaled values pass 2^32; a pair's rescaled values at cell (t, t') are carried
+// divided by 2^(scale_t + scale'_t'). Division by a power of two is exact, so nothing changes but
+// the range.
 struct SelfCell {
   double q = 0.0;
   double norm = 0.0;
@@ -71,6 +79,7 @@ struct SelfCell {
   double inv_q = 0.0;
   double v = 0.0;
   double vth = 0.0;
+  int scale = 0;
 };
 
 // Per-sequence statistics, computed once per sequence (O(T L m) each): the self cells of every
@@ -87,7 +96,8 @@ class SelfStats {
   // The layers() cells of a step, indexed as in the set's values: step t of sequence i is
   // first_step(i) + t.
   const SelfCell* step_cells(std::size_t step) const { return &cells_[step * layers_]; }
-  // K(x_i, x_i) of a network of `depth` layers (1 .. layers()); by default the deepest.
+  // K(x_i, x_i) of a network of `depth` layers (1 .. layers()), by default the deepest, divided by
+  // 2^(2 scale(i)) (NTK) or 2^(2 nngp_scale(i)) (NNGP): finite where K(x_i, x_i) is beyond double.
   double ntk_diagonal(std::size_t i, std::size_t depth = 0) const {
     return ntk_diagonal_[i * layers_ + (depth ? depth : layers_) - 1];
   }
@@ -99,6 +109,10 @@ class SelfStats {
     nngp_diagonal_[i * layers_ + depth - 1] = nngp;
   }
   std::uint64_t fingerprint(std::size_t i) const { return fingerprint_[i]; }
+  // The scale of sequence i's last step (SelfCell::scale), its largest; the NNGP's is 0 for the
+  // activations whose V is not rescaled.
+  int scale(std::size_t i) const { return scale_[i]; }
+  int nngp_scale(std::size_t i) const { return nngp_rescaled_ ? scale_[i] : 0; }
 
  private:
   std::size_t layers_;
@@ -106,6 +120,8 @@ class SelfStats {
   std::vector<double> ntk_diagonal_;   // [sequence][depth - 1]
   std::vector<double> nngp_diagonal_;
   std::vector<std::uint64_t> fingerprint_;
+  std::vector<int> scale_;
+  bool nngp_rescaled_;
 };
 
 // True when a and b have the same length and the same values (fingerprints first, then values).
@@ -116,6 +132,9 @@ bool same_sample(SequenceView a, std::uint64_t fingerprint_a, SequenceView b,
 int resolve_threads(int threads);
 
 // The message of the error raised when K(row, col) is not finite: which parameters to change.
-std::string overflow_message(std::size_t row, std::size_t col, const KernelParams& params);
+// `normalisable`: the kernel overflowed only after rescaling was undone, so the cosine-normalised
+// kernel is finite; the message says so.
+std::string overflow_message(std::size_t row, std::size_t col, const KernelParams& params,
+                             bool normalisable = false);
 
 }  // namespace rntk

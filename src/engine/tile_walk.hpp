@@ -86,6 +86,10 @@ struct Workspace {
   Scratch<T> col_x;                        // [channel][padded column], this step
   Scratch<T> input;                        // input terms: [row][padded column] (tile walk), [lane] (mean pooling)
   Scratch<T> lane_a, lane_b;               // between the passes of layer_update
+  // Rescaled walks only (SelfCell::scale): per column 2^-scale and the factor from the previous
+  // cell's scale to this one's; per lane sb^2 divided by the pair's scale (or, where only Th is
+  // rescaled, 1 / the pair's scale).
+  Scratch<T> col_down, col_shift, bias;
 };
 
 // Lane counts are rounded up to whole vectors.
@@ -158,14 +162,17 @@ inline void step_input_products(const typename V::T* row_x, std::size_t rows, co
 //   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
 // with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1). The
 // row's quantities come from `row`, the columns' from the col_* arrays, one lane per column.
+// Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
+// itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
 // The lanes are processed in passes so that no vector value is live across the calls into the
 // vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
 // S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
 // `scratch_a` and `scratch_b` hold `lanes` values each between passes.
-template <class V, Activation A>
+template <class V, Activation A, bool Rescaled>
 inline void layer_update_for(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
                              const typename V::T* below_vth, const typename V::T* input,
-                             const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
+                             const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
+                             const typename V::T* col_q, const typename V::T* col_norm,
                              const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
                              std::size_t lanes, const TileInput& in, bool frozen,
                              typename V::T* scratch_a, typename V::T* scratch_b) {
@@ -187,8 +194,8 @@ inline void layer_update_for(typename V::T* v, typename V::T* vth, const typenam
     const auto four_over_pi = V::set1(static_cast<T>(4.0 / std::numbers::pi));
     for (std::size_t j = 0; j < lanes; j += V::W) {
       const auto in_v = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
-      const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), sb2);
-      auto th = V::fma(sw2, V::load(vth + j), s);
+      const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), Rescaled && bias ? V::load(bias + j) : sb2);
+      auto th = V::fma(sw2, V::load(vth + j), Rescaled && th_down ? V::mul(s, V::load(th_down + j)) : s);
       if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
       if (frozen) th = V::set1(T(0));
       if constexpr (A == Activation::kRelu || A == Activation::kLeakyRelu) {
@@ -260,30 +267,50 @@ inline void layer_update_for(typename V::T* v, typename V::T* vth, const typenam
 }
 
 // layer_update_for, with the activation's branch chosen once per call rather than once per lane.
-template <class V>
-inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
+// Kept out of line, as the compiler chose before the rescaled variant existed: inlining both
+// variants into the walk made the plain walk slower.
+template <class V, bool Rescaled>
+[[gnu::noinline]] void layer_update_as(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
                          const typename V::T* below_vth, const typename V::T* input,
-                         const SelfCell& row, const typename V::T* col_q, const typename V::T* col_norm,
+                         const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
+                         const typename V::T* col_q, const typename V::T* col_norm,
                          const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
                          std::size_t lanes, const TileInput& in, bool frozen, typename V::T* scratch_a,
                          typename V::T* scratch_b) {
   switch (in.activation) {
     case Activation::kRelu:
-      return layer_update_for<V, Activation::kRelu>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
-                                                     col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kRelu, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
+          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
     case Activation::kErf:
-      return layer_update_for<V, Activation::kErf>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
-                                                    col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kErf, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
+          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
     case Activation::kIdentity:
-      return layer_update_for<V, Activation::kIdentity>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
-                                                         col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kIdentity, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
+          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
     case Activation::kLeakyRelu:
-      return layer_update_for<V, Activation::kLeakyRelu>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
-                                                          col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kLeakyRelu, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
+          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
     default:
-      return layer_update_for<V, Activation::kCustom>(v, vth, below_v, below_vth, input, row, col_q, col_norm,
-                                                       col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kCustom, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
+          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
   }
+}
+
+// The plain walk's update is compiled without the rescaling's per-lane loads.
+template <class V>
+inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
+                         const typename V::T* below_vth, const typename V::T* input,
+                         const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
+                         const typename V::T* col_q, const typename V::T* col_norm,
+                         const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
+                         std::size_t lanes, const TileInput& in, bool frozen, typename V::T* scratch_a,
+                         typename V::T* scratch_b) {
+  if (bias || th_down) {
+    return layer_update_as<V, true>(v, vth, below_v, below_vth, input, bias, th_down, row, col_q, col_norm,
+                                    col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+  }
+  layer_update_as<V, false>(v, vth, below_v, below_vth, input, nullptr, nullptr, row, col_q, col_norm, col_inv_norm,
+                            col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
 }
 
 template <class V>
@@ -316,10 +343,28 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   }
   std::vector<T> row_x(R * m);
 
+  // A rescaled walk (SelfCell::scale) when a sequence of the tile has a nonzero scale at its last
+  // step (its largest): the state of a pair at cell (t, t') is carried divided by 2^(e_t + e'_t'),
+  // so at each step the inputs and sb^2 are divided by it and, where a scale grew, the state is
+  // brought to the new one. Every factor is a power of two, so the values are those of the plain
+  // walk divided by the scale, bit for bit. Other tiles skip all of this.
+  const bool homogeneous = is_homogeneous(in.activation);  // V is rescaled too, not only Th
+  bool scaled = false;
+  for (std::size_t i = 0; i < R; ++i) scaled = scaled || in.row_cells[i][0].scale != 0;
+  for (std::size_t j = 0; j < C; ++j) scaled = scaled || in.col_cells[j][0].scale != 0;
+  T* col_down = scaled ? ws.col_down.get(Cp) : nullptr;
+  T* col_shift = scaled ? ws.col_shift.get(Cp) : nullptr;
+  T* bias = scaled ? ws.bias.get(Cp) : nullptr;
+  std::vector<int> row_scale(scaled ? R : 0), col_scale(scaled ? C : 0);
+  if (scaled) {
+    std::fill(col_down, col_down + Cp, T(1));
+    std::fill(col_shift, col_shift + Cp, T(1));
+  }
+
   const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
   std::size_t rows_k = 0, cols_k = 0;
   for (std::size_t k = longest; k-- > 0;) {  // k: steps before the last step
-    const std::size_t rows_before = rows_k;
+    const std::size_t rows_before = rows_k, cols_before = cols_k;
     while (rows_k < R && in.row_length[rows_k] > k) ++rows_k;  // new rows start from zero state
     for (; cols_k < C && in.col_length[cols_k] > k; ++cols_k) {
       for (std::size_t l = 0; l < L; ++l) {
@@ -341,6 +386,16 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
       const double* x = in.col_values[j] - k * m;
       for (std::size_t d = 0; d < m; ++d) col_x[d * Cp + j] = static_cast<T>(x[d]);
     }
+    bool columns_shift = false;
+    if (scaled) {
+      for (std::size_t j = 0; j < cols_k; ++j) {
+        const int e = (in.col_cells[j] - k * L)->scale;
+        col_shift[j] = j < cols_before ? std::ldexp(T(1), col_scale[j] - e) : T(1);  // a new column's state is 0
+        columns_shift = columns_shift || col_shift[j] != T(1);
+        col_scale[j] = e;
+        col_down[j] = std::ldexp(T(1), -e);
+      }
+    }
     const std::size_t lanes = padded<W>(cols_k);
     for (std::size_t i = 0; i < rows_k; ++i) {
       const double* x = in.row_values[i] - k * m;
@@ -349,11 +404,40 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, static_cast<T>(in.coef.su2_over_m), inputs);
     for (std::size_t i = 0; i < rows_k; ++i) {
       const SelfCell* cells = in.row_cells[i] - k * L;
-      const T* input = inputs + i * Cp;
+      T* input = inputs + i * Cp;
+      if (scaled) {
+        const int e = cells[0].scale;
+        const T row_shift = i < rows_before ? std::ldexp(T(1), row_scale[i] - e) : T(1);
+        row_scale[i] = e;
+        const auto row_down = V::set1(std::ldexp(T(1), -e));
+        const auto sb2 = V::set1(static_cast<T>(in.coef.sb2));
+        for (std::size_t j = 0; j < lanes; j += W) {
+          const auto down = V::mul(row_down, V::load(col_down + j));
+          if (homogeneous) {
+            V::store(input + j, V::mul(V::load(input + j), down));
+            V::store(bias + j, V::mul(sb2, down));
+          } else {
+            V::store(bias + j, down);  // th_down
+          }
+        }
+        if (row_shift != T(1) || columns_shift) {
+          const auto shift = V::set1(row_shift);
+          for (std::size_t l = 0; l < L; ++l) {
+            for (T* a : {state_v, state_vth, sum_v, sum_vth}) {
+              if (!a || (!homogeneous && (a == state_v || a == sum_v))) continue;
+              T* row = a + (l * R + i) * Cp;
+              for (std::size_t j = 0; j < lanes; j += W) {
+                V::store(row + j, V::mul(V::load(row + j), V::mul(shift, V::load(col_shift + j))));
+              }
+            }
+          }
+        }
+      }
       for (std::size_t l = 0; l < L; ++l) {
         T* v = state_v + (l * R + i) * Cp;
         T* vth = state_vth + (l * R + i) * Cp;
-        layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input, cells[l],
+        layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input,
+                        homogeneous ? bias : nullptr, homogeneous ? nullptr : bias, cells[l],
                         col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp,
                         lanes, in, l < in.frozen_layers, lane_a, lane_b);
         if (per_step) {
@@ -368,7 +452,8 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     }
   }
 
-  // Last state: the final state. Per-step readout: the sums, scaled by 1 / sqrt(T T').
+  // Last state: the final state. Per-step readout: the sums, scaled by 1 / sqrt(T T'). A rescaled
+  // walk's values are divided by 2^(e + e'), the scales of the two last steps; the engine applies it.
   const T* final_v = per_step ? sum_v : state_v;
   const T* final_vth = per_step ? sum_vth : state_vth;
   for (std::size_t l = 0; l < L; ++l) {
@@ -379,7 +464,10 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
       for (std::size_t j = 0; j < C; ++j) {
         const double scale =
             in.coef.sv2 / (per_step ? std::sqrt(static_cast<double>(in.row_length[i]) * static_cast<double>(in.col_length[j])) : 1.0);
-        if (out.ntk[l]) out.ntk[l][i * out.ld + j] = scale * static_cast<double>(v[j] + vth[j]);
+        // Where only Th is rescaled, V is brought to its scale.
+        const int pair_scale = in.row_cells[i][0].scale + in.col_cells[j][0].scale;
+        const T vv = scaled && !homogeneous ? std::ldexp(v[j], -pair_scale) : v[j];
+        if (out.ntk[l]) out.ntk[l][i * out.ld + j] = scale * static_cast<double>(vv + vth[j]);
         if (out.nngp[l]) out.nngp[l][i * out.ld + j] = scale * static_cast<double>(v[j]);
       }
     }
@@ -428,6 +516,24 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
   std::fill(sum_vth, sum_vth + L * lanes, T(0));
   for (T* a : {col_q, col_norm, col_inv_norm, col_inv_q}) std::fill(a, a + L * lanes, T(1));
   std::fill(col_x, col_x + m * lanes, T(0));
+  // A rescaled pair (SelfCell::scale): cell (t, t') is carried divided by 2^(e_t + e'_t'). Along
+  // a row the state of lane t' comes from cell (t - 1, t' - 1), so the column part of the change
+  // of scale is a fixed factor per lane; the row part is one factor per row. The per-lane sums
+  // are kept divided by 2^(e_t + e'_t'), the row part brought along as t advances.
+  const bool homogeneous = is_homogeneous(in.activation);  // V is rescaled too, not only Th
+  const bool scaled = pair.row_cells[(T1 - 1) * L].scale != 0 || pair.col_cells[(T2 - 1) * L].scale != 0;
+  T* col_down = scaled ? ws.col_down.get(lanes) : nullptr;
+  T* col_shift = scaled ? ws.col_shift.get(lanes) : nullptr;
+  T* bias = scaled ? ws.bias.get(lanes) : nullptr;
+  if (scaled) {
+    std::fill(col_down, col_down + lanes, T(1));
+    std::fill(col_shift, col_shift + lanes, T(1));
+    for (std::size_t t = 0; t < T2; ++t) {
+      const int e = pair.col_cells[t * L].scale;
+      col_down[t] = std::ldexp(T(1), -e);
+      if (t > 0) col_shift[t] = std::ldexp(T(1), pair.col_cells[(t - 1) * L].scale - e);
+    }
+  }
   for (std::size_t t = 0; t < T2; ++t) {
     for (std::size_t l = 0; l < L; ++l) {
       const SelfCell& cell = pair.col_cells[t * L + l];
@@ -443,11 +549,39 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
     const std::size_t base = T1 - 1 - t;  // slot of cell (t, 0)
     for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(pair.row_values[t * m + d]);
     input_products<V>(row_x.data(), col_x, m, lanes, lanes, static_cast<T>(in.coef.su2_over_m), input);
+    if (scaled) {
+      const int e = pair.row_cells[t * L].scale;
+      const auto row_shift = V::set1(t > 0 ? std::ldexp(T(1), pair.row_cells[(t - 1) * L].scale - e) : T(1));
+      const auto row_down = V::set1(std::ldexp(T(1), -e));
+      const auto sb2 = V::set1(static_cast<T>(in.coef.sb2));
+      for (std::size_t j = 0; j < lanes; j += W) {
+        const auto down = V::mul(row_down, V::load(col_down + j));
+        if (homogeneous) {
+          V::store(input + j, V::mul(V::load(input + j), down));
+          V::store(bias + j, V::mul(sb2, down));
+        } else {
+          V::store(bias + j, down);  // th_down
+        }
+      }
+      for (std::size_t l = 0; l < L; ++l) {
+        for (T* a : {state_v + l * slots + base, state_vth + l * slots + base}) {
+          if (!homogeneous && a == state_v + l * slots + base) continue;
+          for (std::size_t j = 0; j < lanes; j += W) {
+            V::store(a + j, V::mul(V::load(a + j), V::mul(row_shift, V::load(col_shift + j))));
+          }
+        }
+        for (T* a : {sum_v + l * lanes, sum_vth + l * lanes}) {
+          if (!homogeneous && a == sum_v + l * lanes) continue;
+          for (std::size_t j = 0; j < lanes; j += W) V::store(a + j, V::mul(V::load(a + j), row_shift));
+        }
+      }
+    }
     for (std::size_t l = 0; l < L; ++l) {
       T* v = state_v + l * slots + base;
       T* vth = state_vth + l * slots + base;
       const SelfCell& row = pair.row_cells[t * L + l];
-      layer_update<V>(v, vth, l ? v - slots : nullptr, l ? vth - slots : nullptr, input, row, col_q + l * lanes,
+      layer_update<V>(v, vth, l ? v - slots : nullptr, l ? vth - slots : nullptr, input, homogeneous ? bias : nullptr,
+                      homogeneous ? nullptr : bias, row, col_q + l * lanes,
                       col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes, lanes, in,
                       l < in.frozen_layers, lane_a, lane_b);
       if (pair.same) {
@@ -462,14 +596,19 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       }
     }
   }
+  // Divided by 2^(e + e'), the scales of the two last steps (the largest); the engine applies it.
   const double scale = in.coef.sv2 / (static_cast<double>(T1) * static_cast<double>(T2));
+  // Where only Th is rescaled, the NNGP is not, and V is brought to Th's scale for the NTK.
+  const int last_col_scale = pair.col_cells[(T2 - 1) * L].scale;
+  const int last_scale = pair.row_cells[(T1 - 1) * L].scale + last_col_scale;
   for (std::size_t l = 0; l < L; ++l) {
     double total_v = 0.0, total_vth = 0.0;
     for (std::size_t j = 0; j < T2; ++j) {
-      total_v += static_cast<double>(sum_v[l * lanes + j]);
-      total_vth += static_cast<double>(sum_vth[l * lanes + j]);
+      const int to_last = pair.col_cells[j * L].scale - last_col_scale;
+      total_v += std::ldexp(static_cast<double>(sum_v[l * lanes + j]), homogeneous ? to_last : 0);
+      total_vth += std::ldexp(static_cast<double>(sum_vth[l * lanes + j]), to_last);
     }
-    ntk_by_depth[l] = scale * (total_v + total_vth);
+    ntk_by_depth[l] = scale * ((homogeneous ? total_v : std::ldexp(total_v, -last_scale)) + total_vth);
     nngp_by_depth[l] = scale * total_v;
   }
 }
