@@ -46,6 +46,9 @@ extern "C" void on_stop_signal(int) { request_stop(); }
 void install_stop_handlers() {
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
+  // SA_RESTART: a read or write in progress goes on rather than failing with EINTR. SA_RESETHAND:
+  // a second signal takes the default action, ending the process at once.
+  action.sa_flags = SA_RESTART | SA_RESETHAND;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);

@@ -22,7 +22,8 @@ class ProgressBar {
 };
 
 // SIGINT and SIGTERM request a cooperative stop (rntk/stop.hpp) instead of killing the process, so
-// temporary files are removed and the exit status says what happened.
+// temporary files are removed and the exit status says what happened (130). A second signal of the
+// same kind kills the process at once (its temporary files stay; the final names are never partial).
 void install_stop_handlers();
 
 }  // namespace rntk::cli

@@ -14,6 +14,7 @@ packages=(
   python3-dev pybind11-dev python3-pybind11 python3-setuptools python3-pip  # the Python module
   python3-sklearn python3-scipy python3-venv  # scikit-learn estimators; pip install in a venv
   libopenmpi-dev openmpi-bin             # mpirun rntk gram ... (docs/CLUSTER.md)
+  clang-14 libclang-rt-14-dev libomp-14-dev  # sanitizers and libFuzzer; LLVM OpenMP + Archer for TSan (docs/RELIABILITY.md)
 )
 
 missing=()

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "rntk/error.hpp"
 #include "rntk/gram.hpp"
 #include "rntk/preprocess.hpp"
+#include "rntk/stop.hpp"
 #include "shortest.hpp"
 
 namespace rntk {
@@ -67,6 +69,16 @@ void cosine_normalise(Matrix& k, const std::vector<double>& dx, const std::vecto
   }
 }
 
+// k(i, j) * 2^(row[i] + col[j]); an error naming sigma_w where that exceeds double's range.
+void unscale(Matrix& k, const std::vector<int>& row, const std::vector<int>& col, const KernelParams& params) {
+  for (std::size_t i = 0; i < k.rows(); ++i) {
+    for (std::size_t j = 0; j < k.cols(); ++j) {
+      k(i, j) = std::ldexp(k(i, j), row[i] + col[j]);
+      if (!std::isfinite(k(i, j))) throw numeric_error(overflow_message(i, j, params, true));
+    }
+  }
+}
+
 std::vector<double> matrix_diagonal(const Matrix& k) {
   std::vector<double> d(k.rows());
   for (std::size_t i = 0; i < k.rows(); ++i) d[i] = k(i, i);
@@ -119,12 +131,15 @@ std::string kernel_key(const Settings& s) {
 
 namespace {
 
-std::vector<double> plain_kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length) {
+// With `scale`: the recurrent kernels divided by 2^(2 scale[i]) (self_kernels), finite at any length.
+std::vector<double> plain_kernel_diagonal(const Settings& s, SequenceSetView x, std::size_t length,
+                                          std::vector<int>* scale = nullptr) {
   const KernelType k = s.model.kernel;
   if (is_recurrent(k) || is_mlp(k)) {
     const SequenceSet flat = is_mlp(k) ? flatten(x, length, s.model.pad) : SequenceSet();
-    return self_kernels(is_mlp(k) ? flat.view() : x, network_settings(s), wants_ntk(k));
+    return self_kernels(is_mlp(k) ? flat.view() : x, network_settings(s), wants_ntk(k), 0, scale);
   }
+  if (scale) scale->assign(x.size(), 0);
   const SequenceSet flat = flatten(x, length, s.model.pad);
   const double g = gamma_of(s, flat);
   const Eigen::Map<const RowMajor> f = as_eigen(flat);
@@ -145,6 +160,9 @@ std::vector<Matrix> plain_kernel_matrices(const std::vector<Settings>& settings,
   }
   std::vector<Matrix> out;
   const KernelType type = first.model.kernel;
+  // Recurrent kernels come scaled (GramResult::Scales): K = out[n](i, j) * 2^(scales[n].row[i] +
+  // scales[n].col[j]); cosine normalisation works on the scaled values, so it is finite at any length.
+  std::vector<GramResult::Scales> scales(settings.size());
   if (is_recurrent(type) || is_mlp(type)) {
     Settings n = network_settings(first);
     n.kernel.sigma_v = 1.0;
@@ -161,12 +179,15 @@ std::vector<Matrix> plain_kernel_matrices(const std::vector<Settings>& settings,
         vy = flat_y.view();
       }
     }
-    KernelSelection wanted{false, false, false};
+    KernelSelection wanted{false, false, false, true};
     for (const Settings& s : settings) {
       (wants_ntk(s.model.kernel) ? wanted.ntk : wanted.nngp) = true;
       wanted.all_depths = wanted.all_depths || s.kernel.layers < n.kernel.layers;
     }
     const GramResult g = vy ? gram(vx, *vy, n, wanted) : gram(vx, n, wanted);
+    for (std::size_t k = 0; k < settings.size(); ++k) {
+      scales[k] = wants_ntk(settings[k].model.kernel) ? g.ntk_scale : g.nngp_scale;
+    }
     for (const Settings& s : settings) {
       const bool deepest = s.kernel.layers == n.kernel.layers;
       const std::size_t d = static_cast<std::size_t>(s.kernel.layers) - 1;
@@ -181,17 +202,30 @@ std::vector<Matrix> plain_kernel_matrices(const std::vector<Settings>& settings,
       }
     }
   } else {
-    const SequenceSet fx = flatten(x, length, first.model.pad);
-    const SequenceSet fy = y ? flatten(*y, length, first.model.pad) : SequenceSet();
+    // The product of large sets takes seconds and cannot check for a stop: it runs abandonable, on
+    // data it shares.
+    struct Product {
+      SequenceSet fx, fy;
+      RowMajor dots;
+    };
+    auto product = std::make_shared<Product>();
+    product->fx = flatten(x, length, first.model.pad);
+    if (y) product->fy = flatten(*y, length, first.model.pad);
+    const bool cross = y != nullptr;
+    run_abandonable([product, cross] {
+      product->dots = as_eigen(product->fx) * (cross ? as_eigen(product->fy) : as_eigen(product->fx)).transpose();
+    });
+    const SequenceSet& fx = product->fx;
+    const RowMajor& dots = product->dots;
     const Eigen::Map<const RowMajor> mx = as_eigen(fx);
-    const Eigen::Map<const RowMajor> my = y ? as_eigen(fy) : as_eigen(fx);
-    const RowMajor dots = mx * my.transpose();
+    const Eigen::Map<const RowMajor> my = y ? as_eigen(product->fy) : as_eigen(fx);
     const Eigen::VectorXd nx = mx.rowwise().squaredNorm();
     const Eigen::VectorXd ny = my.rowwise().squaredNorm();
     for (const Settings& s : settings) {
       Matrix k(static_cast<std::size_t>(dots.rows()), static_cast<std::size_t>(dots.cols()));
       const double g = gamma_of(s, fx);
       for (Eigen::Index i = 0; i < dots.rows(); ++i) {
+        throw_if_stop_requested();
         for (Eigen::Index j = 0; j < dots.cols(); ++j) {
           k(static_cast<std::size_t>(i), static_cast<std::size_t>(j)) = baseline_value(s, g, dots(i, j), nx[i], ny[j]);
         }
@@ -200,10 +234,22 @@ std::vector<Matrix> plain_kernel_matrices(const std::vector<Settings>& settings,
     }
   }
   for (std::size_t n = 0; n < settings.size(); ++n) {
-    if (!settings[n].model.cosine) continue;
-    const std::vector<double> dx = y ? plain_kernel_diagonal(settings[n], x, length) : matrix_diagonal(out[n]);
-    const std::vector<double> dy = y ? plain_kernel_diagonal(settings[n], *y, length) : dx;
+    const GramResult::Scales& scale = scales[n];
+    if (!settings[n].model.cosine) {
+      if (!scale.row.empty()) unscale(out[n], scale.row, scale.col, settings[n].kernel);
+      continue;
+    }
+    // K(X, X): the scales of K(i, j) and of sqrt(K(i, i) K(j, j)) cancel. K(X, Y): the diagonals
+    // come with their own scales (their network may be shallower), what is left is a power of two.
+    std::vector<int> ex, ey;
+    const std::vector<double> dx = y ? plain_kernel_diagonal(settings[n], x, length, &ex) : matrix_diagonal(out[n]);
+    const std::vector<double> dy = y ? plain_kernel_diagonal(settings[n], *y, length, &ey) : dx;
     cosine_normalise(out[n], dx, dy);
+    if (y && !scale.row.empty()) {
+      for (std::size_t i = 0; i < ex.size(); ++i) ex[i] = scale.row[i] - ex[i];
+      for (std::size_t j = 0; j < ey.size(); ++j) ey[j] = scale.col[j] - ey[j];
+      unscale(out[n], ex, ey, settings[n].kernel);
+    }
   }
   for (const Matrix& k : out) {
     for (std::size_t e = 0; e < k.rows() * k.cols(); ++e) {

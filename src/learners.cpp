@@ -3,9 +3,11 @@
 #include <libsvm/svm.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "rntk/error.hpp"
+#include "rntk/stop.hpp"
 
 namespace rntk {
 namespace {
@@ -20,6 +22,20 @@ void silence_libsvm() {
   }();
   (void)silenced;
 }
+
+// A training problem in libsvm's terms and the model trained on it.
+struct SvmJob {
+  std::vector<svm_node> nodes;
+  std::vector<svm_node*> x;
+  std::vector<double> y;
+  svm_problem problem{};
+  svm_parameter param{};
+  svm_model* model = nullptr;
+  SvmJob() = default;
+  SvmJob(const SvmJob&) = delete;
+  SvmJob& operator=(const SvmJob&) = delete;
+  ~SvmJob() { svm_free_and_destroy_model(&model); }
+};
 
 svm_parameter svm_parameters(double C) {
   svm_parameter p{};
@@ -53,23 +69,27 @@ SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_
   scale /= static_cast<double>(n);
   if (!(scale > 0.0) || !std::isfinite(scale)) scale = 1.0;
   // libsvm's precomputed format: row a is {0: a + 1 (serial), 1: K(a, 1), ..., n: K(a, n), end}.
-  std::vector<svm_node> nodes(n * (n + 2));
-  std::vector<svm_node*> x(n);
-  std::vector<double> y(n);
+  // The problem lives in a shared job, as libsvm may still be reading it after an interrupt.
+  auto job = std::make_shared<SvmJob>();
+  job->nodes.resize(n * (n + 2));
+  job->x.resize(n);
+  job->y.resize(n);
   for (std::size_t a = 0; a < n; ++a) {
-    svm_node* row = &nodes[a * (n + 2)];
+    svm_node* row = &job->nodes[a * (n + 2)];
     row[0] = {0, static_cast<double>(a + 1)};
     for (std::size_t b = 0; b < n; ++b) row[b + 1] = {static_cast<int>(b + 1), k(rows[a], rows[b]) / scale};
     row[n + 1] = {-1, 0.0};
-    x[a] = row;
-    y[a] = classes[a];
+    job->x[a] = row;
+    job->y[a] = classes[a];
   }
-  svm_problem problem{static_cast<int>(n), y.data(), x.data()};
-  const svm_parameter param = svm_parameters(C);
-  if (const char* error = svm_check_parameter(&problem, &param)) {
+  job->problem = svm_problem{static_cast<int>(n), job->y.data(), job->x.data()};
+  job->param = svm_parameters(C);
+  if (const char* error = svm_check_parameter(&job->problem, &job->param)) {
     throw parameter_error(std::string("libsvm: ") + error);
   }
-  svm_model* model = svm_train(&problem, &param);
+  // svm_train has no way to stop early; on Ctrl-C this returns and the solver finishes unseen.
+  run_abandonable([job] { job->model = svm_train(&job->problem, &job->param); });
+  const svm_model* model = job->model;
   State s;
   s.kernel_scale = scale;
   s.n_classes = model->nr_class;
@@ -78,7 +98,6 @@ SvmClassifier SvmClassifier::train(const Matrix& k, const std::vector<std::size_
   for (int c = 0; c + 1 < model->nr_class; ++c) s.coef.emplace_back(model->sv_coef[c], model->sv_coef[c] + model->l);
   s.rho.assign(model->rho, model->rho + model->nr_class * (model->nr_class - 1) / 2);
   for (int j = 0; j < model->l; ++j) s.support.push_back(static_cast<std::size_t>(model->sv_indices[j] - 1));
-  svm_free_and_destroy_model(&model);
   return SvmClassifier(std::move(s));
 }
 
@@ -126,21 +145,34 @@ std::vector<int> SvmClassifier::predict(const Matrix& k_support) const {
 KernelRidge KernelRidge::fit(const Matrix& k, const std::vector<std::size_t>& rows,
                              const Eigen::MatrixXd& targets, double alpha) {
   const auto n = static_cast<Eigen::Index>(rows.size());
-  Eigen::MatrixXd a(n, n);
+  // Shared with the solver, which may still be running after an interrupt (run_abandonable).
+  struct Job {
+    Eigen::MatrixXd a, targets, coef;
+  };
+  auto job = std::make_shared<Job>();
+  Eigen::MatrixXd& a = job->a;
+  a.resize(n, n);
   for (Eigen::Index i = 0; i < n; ++i) {
     for (Eigen::Index j = 0; j < n; ++j) a(i, j) = k(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
   }
   const double ridge = alpha * a.trace() / static_cast<double>(n);
   a.diagonal().array() += ridge > 0.0 ? ridge : alpha;
-  const Eigen::LLT<Eigen::MatrixXd> cholesky(a);
-  if (cholesky.info() == Eigen::Success) return KernelRidge(cholesky.solve(targets));
-  // Rounding can make K + ridge I numerically indefinite for a tiny lambda: LDL^T still solves it.
-  const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-  if (ldlt.info() != Eigen::Success) {
-    throw numeric_error("kernel ridge: K + alpha I is singular; increase alpha (now " +
-                        std::to_string(alpha) + ")");
-  }
-  return KernelRidge(ldlt.solve(targets));
+  job->targets = targets;
+  run_abandonable([job, alpha] {
+    const Eigen::LLT<Eigen::MatrixXd> cholesky(job->a);
+    if (cholesky.info() == Eigen::Success) {
+      job->coef = cholesky.solve(job->targets);
+      return;
+    }
+    // Rounding can make K + ridge I numerically indefinite for a tiny lambda: LDL^T still solves it.
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(job->a);
+    if (ldlt.info() != Eigen::Success) {
+      throw numeric_error("kernel ridge: K + alpha I is singular; increase alpha (now " +
+                          std::to_string(alpha) + ")");
+    }
+    job->coef = ldlt.solve(job->targets);
+  });
+  return KernelRidge(std::move(job->coef));
 }
 
 Eigen::MatrixXd KernelRidge::predict(const Matrix& k_train) const {

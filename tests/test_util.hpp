@@ -9,6 +9,16 @@
 #include "rntk/matrix.hpp"
 #include "rntk/sequences.hpp"
 
+// Defined in sanitizer builds (CMake RNTK_SANITIZE): gcc says so with __SANITIZE_*__, clang through
+// __has_feature.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RNTK_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RNTK_TEST_SANITIZED 1
+#endif
+#endif
+
 namespace rntk::testing {
 
 // `count` sequences of `dim` channels, lengths uniform in [min_length, max_length], values N(0, 1).

@@ -7,6 +7,7 @@
 
 #include "rntk/error.hpp"
 #include "rntk/io.hpp"
+#include "rntk/stop.hpp"
 
 namespace rntk {
 
@@ -30,6 +31,8 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
+  // A stop requested while the output was being made wins: an interrupted run publishes nothing.
+  throw_if_stop_requested();
   out_.flush();
   const bool ok = static_cast<bool>(out_);
   out_.close();

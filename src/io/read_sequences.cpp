@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "rntk/error.hpp"
 #include "rntk/io.hpp"
+#include "rntk/stop.hpp"
 #include "text_reader.hpp"
 
 namespace rntk {
@@ -56,9 +58,12 @@ std::vector<double> series_values(const std::vector<Field>& fields, std::size_t 
     if (first_missing) {
       // Fill the gap of (f + 1 - first_missing) values between values.back() and v.
       const std::size_t gap = f + 1 - first_missing;
-      const double left = values.empty() ? v : values.back();
+      // In long double: (v - left) * k overflows a double for values near its limit (1e308),
+      // while each filled value lies between left and v, so it is a finite double.
+      const long double left = values.empty() ? v : values.back();
       for (std::size_t k = 1; k <= gap; ++k) {
-        values.push_back(left + (v - left) * static_cast<double>(k) / static_cast<double>(gap + 1));
+        values.push_back(static_cast<double>(left + (v - left) * static_cast<long double>(k) /
+                                                        static_cast<long double>(gap + 1)));
       }
       first_missing = 0;
     }
@@ -78,6 +83,7 @@ Dataset parse_delimited(const std::string& content, const std::string& name, boo
   d.source = name;
   const std::vector<std::string_view> all = text::lines(content);
   for (std::size_t n = 0; n < all.size(); ++n) {
+    throw_if_stop_requested();  // a large file takes seconds to parse
     if (text::blank(all[n])) continue;
     const std::size_t line = n + 1;
     const std::vector<Field> fields = text::split(all[n], "\t,");
@@ -110,6 +116,7 @@ Dataset parse_ts(const std::string& content, const std::string& name, bool inter
   std::vector<double> steps;  // step-major values of one case
   const std::vector<std::string_view> all = text::lines(content);
   for (std::size_t n = 0; n < all.size(); ++n) {
+    throw_if_stop_requested();  // a large file takes seconds to parse
     const std::size_t line = n + 1;
     const std::string_view raw = all[n];
     if (text::blank(raw)) continue;
@@ -133,7 +140,9 @@ Dataset parse_ts(const std::string& content, const std::string& name, bool inter
         has_label = has_label || value == "true";
       } else if (key == "@dimensions" && !value.empty()) {
         double dims = 0.0;
-        if (text::parse_value(value, dims) != Value::kNumber || dims < 1 || dims != static_cast<std::size_t>(dims)) {
+        // Range first: converting a double beyond size_t (1e308) to size_t is undefined.
+        if (text::parse_value(value, dims) != Value::kNumber || !(dims >= 1 && dims <= 1e9) ||
+            dims != std::floor(dims)) {
           throw input_error(text::location(name, line, words[1].column) +
                             "expected a positive whole number of dimensions, found '" + value + "'");
         }

@@ -32,7 +32,8 @@ Value parse_value(std::string_view t, double& out) {
     return Value::kMissing;
   }
   const char* begin = t.data();
-  if (*begin == '+') ++begin;  // from_chars does not take a leading '+'
+  // from_chars does not take a leading '+'; skip one, but not before a '-' ("+-1" is no number).
+  if (*begin == '+' && t.size() > 1 && t[1] != '-') ++begin;
   const char* end = t.data() + t.size();
   auto [ptr, ec] = std::from_chars(begin, end, out);
   if (ec == std::errc::result_out_of_range && ptr == end) {

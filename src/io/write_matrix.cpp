@@ -5,6 +5,7 @@
 
 #include "rntk/error.hpp"
 #include "rntk/io.hpp"
+#include "rntk/stop.hpp"
 #include "shortest.hpp"
 #include "text_reader.hpp"
 
@@ -25,12 +26,16 @@ void write_npy(std::ostream& out, const Matrix& k) {
   out.write(len_bytes, 2);
   out << header;
   static_assert(std::endian::native == std::endian::little, ".npy writer assumes little-endian");
-  out.write(reinterpret_cast<const char*>(k.data()),
-            static_cast<std::streamsize>(k.rows() * k.cols() * sizeof(double)));
+  for (std::size_t i = 0; i < k.rows(); ++i) {
+    throw_if_stop_requested();  // a large matrix takes seconds to write
+    out.write(reinterpret_cast<const char*>(k.data() + i * k.cols()),
+              static_cast<std::streamsize>(k.cols() * sizeof(double)));
+  }
 }
 
 void write_tsv(std::ostream& out, const Matrix& k) {
   for (std::size_t i = 0; i < k.rows(); ++i) {
+    throw_if_stop_requested();
     for (std::size_t j = 0; j < k.cols(); ++j) out << (j ? "\t" : "") << shortest_text(k(i, j));
     out << '\n';
   }
@@ -39,6 +44,7 @@ void write_tsv(std::ostream& out, const Matrix& k) {
 void write_libsvm(std::ostream& out, const Matrix& k, const std::vector<std::string>& labels) {
   const std::vector<std::string> written = libsvm_labels(labels, k.rows());
   for (std::size_t i = 0; i < k.rows(); ++i) {
+    throw_if_stop_requested();
     out << written[i] << " 0:" << (i + 1);
     for (std::size_t j = 0; j < k.cols(); ++j) out << ' ' << (j + 1) << ':' << shortest_text(k(i, j));
     out << '\n';
