@@ -11,7 +11,9 @@
 #include "options.hpp"
 #include "progress.hpp"
 #include "rntk/error.hpp"
+#include "rntk/launch.hpp"
 #include "rntk/model.hpp"
+#include "rntk/nystrom.hpp"
 #include "shortest.hpp"
 
 namespace rntk::cli {
@@ -32,6 +34,14 @@ std::string summary(const Dataset& d) {
          std::to_string(v.max_length()) + ", " + std::to_string(v.dim()) + " channel(s)";
 }
 
+// Under mpirun every rank runs the command (sharing the Nystrom features' work); only the leader
+// prints and writes files.
+bool writes_output() {
+  if (launched_cluster().leader()) return true;
+  if (!std::freopen("/dev/null", "w", stdout)) throw io_error("cannot silence the output of a follower rank");
+  return false;
+}
+
 // Model selection and fit with a progress bar; prints what was chosen.
 Selection train_model(const Dataset& train, const GridOptions& grid_options) {
   const std::vector<Settings> points = grid_options.points(grid_options.method);
@@ -44,7 +54,10 @@ Selection train_model(const Dataset& train, const GridOptions& grid_options) {
   }
   std::fflush(stdout);
   ProgressBar bar;
-  Selection s = select_and_fit(train, points, [&](double f, const std::string& note) { bar.update(f, note); });
+  const Progress progress = [&](double f, const std::string& note) { bar.update(f, note); };
+  // Nystrom machines spread K(X, Z) over the ranks of an MPI job; exact ones run in each process.
+  Selection s = first.model.nystrom > 0 ? nystrom_select_and_fit(train, points, launched_cluster(), progress)
+                                        : select_and_fit(train, points, progress);
   bar.finish();
   const Candidate& best = s.candidates[s.best];
   std::printf("chosen: %s\n", describe(best.settings).c_str());
@@ -76,8 +89,9 @@ struct ClassifyCommand {
   GridOptions grid;
 
   void run() const {
-    std::unique_ptr<AtomicFile> report = report_path.empty() ? nullptr : std::make_unique<AtomicFile>(report_path);
-    std::unique_ptr<AtomicFile> model_file = model_path.empty() ? nullptr : std::make_unique<AtomicFile>(model_path);
+    const bool writes = writes_output();
+    std::unique_ptr<AtomicFile> report = report_path.empty() || !writes ? nullptr : std::make_unique<AtomicFile>(report_path);
+    std::unique_ptr<AtomicFile> model_file = model_path.empty() || !writes ? nullptr : std::make_unique<AtomicFile>(model_path);
     const Dataset train = input.read(train_path);
     const Dataset test = input.read(test_path);
     if (test.labels.empty()) throw input_error(test_path + ": the test set has no labels to score against");
@@ -123,11 +137,13 @@ struct FitCommand {
   GridOptions grid;
 
   void run() const {
-    AtomicFile file(model_path);  // opened first: an unwritable path fails before the work
+    const bool writes = writes_output();
+    std::unique_ptr<AtomicFile> file = writes ? std::make_unique<AtomicFile>(model_path) : nullptr;  // first: an unwritable path fails before the work
     const Dataset train = input.read(train_path);
     const Selection s = train_model(train, grid);
-    s.model.save(file.stream());
-    file.commit();
+    if (!file) return;
+    s.model.save(file->stream());
+    file->commit();
     std::printf("model: %s (%zu support sequences)\n", model_path.c_str(), s.model.support_size());
   }
 };

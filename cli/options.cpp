@@ -1,11 +1,13 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "rntk/error.hpp"
 #include "rntk/launch.hpp"
+#include "rntk/nystrom.hpp"
 
 namespace rntk::cli {
 namespace {
@@ -91,7 +93,18 @@ Grid GridOptions::grid(const std::string& name) const {
   if (!grid_text.empty()) g = merge_grids(g, parse_grid(grid_text, "--grid"));
   Grid fixed;
   for (const auto& [param, value] : params.given()) fixed.axes.push_back({param, {value}});
-  return merge_grids(g, fixed);
+  g = merge_grids(g, fixed);
+  // Nystrom machines learn by ridge regression: unless the learner is given, the grid searches
+  // alpha instead of the SVM's C (docs/CLUSTER.md).
+  const auto axis = [&g](const std::string& name) {
+    return std::find_if(g.axes.begin(), g.axes.end(), [&](const auto& a) { return a.first == name; });
+  };
+  if (axis("nystrom") != g.axes.end() && axis("nystrom")->second != std::vector<std::string>{"0"} &&
+      axis("learner") == g.axes.end()) {
+    g = merge_grids(g, parse_grid("learner = ridge", "--nystrom"));
+    if (axis("alpha") == g.axes.end()) g = merge_grids(g, parse_grid(kNystromAlphaAxis, "--nystrom"));
+  }
+  return g;
 }
 
 std::vector<Settings> GridOptions::points(const std::string& name) const {

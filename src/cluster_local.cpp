@@ -68,7 +68,6 @@ class LocalCluster final : public Cluster {
   void sum(std::vector<double>&) override {}
   std::vector<double> gather(const std::vector<double>& values) override { return values; }
   std::string broadcast(const std::string& text) override { return text; }
-  bool all_ok(bool ok) override { return ok; }
   std::unique_ptr<SharedFile> open_shared(const std::string& path, bool create) override {
     return std::make_unique<PosixFile>(path, create);
   }

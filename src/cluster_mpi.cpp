@@ -161,12 +161,6 @@ class MpiCluster final : public Cluster {
     check(MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD), "Bcast");
     return out;
   }
-  bool all_ok(bool ok) override {
-    std::lock_guard<std::mutex> lock(mpi_mutex());
-    int mine = ok ? 1 : 0, all = 0;
-    check(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD), "Allreduce");
-    return all != 0;
-  }
   std::unique_ptr<SharedFile> open_shared(const std::string& path, bool create) override {
     return std::make_unique<MpiFile>(path, create);
   }

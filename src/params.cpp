@@ -130,6 +130,16 @@ std::vector<ParamSpec> make_specs() {
        "repeated cross-validation: the score of a point is its mean over this many fold "
        "assignments (seeds seed, seed + 1, ...)",
        RNTK_MEMBER(model.repeats, int)},
+      {"nystrom", "", Group::kModel, Type::kInteger, 0, 0, 1e7, {},
+       "Nystrom kernel machine: learn by ridge regression on the features of this many landmark "
+       "training sequences, K(x, Z) K(Z, Z)^(-1/2), instead of on the full Gram matrix, so time and "
+       "memory grow as N x nystrom instead of N^2 (needs learner = ridge); 0: the exact kernel machine",
+       RNTK_MEMBER(model.nystrom, int)},
+      {"landmarks", "", Group::kModel, Type::kChoice, 0, 0, 1, {"uniform", "kmeans++"},
+       "Nystrom landmarks: a uniform random sample of the training sequences (seeded by seed), or "
+       "k-means++ in the kernel's feature space (batches drawn with probability proportional to "
+       "the squared kernel distance to the landmarks chosen so far)",
+       RNTK_MEMBER(model.landmarks, LandmarkMethod)},
 
       {"threads", "", Group::kEngine, Type::kInteger, 0, 0, 1024, {},
        "worker threads; 0 uses every hardware thread. Never changes the result",
@@ -202,7 +212,13 @@ std::string ParamSpec::format(double value) const {
 
 void ParamSpec::check(double value) const {
   const bool whole = std::isfinite(value) && value == std::floor(value);
-  if (value >= min_value && value <= max_value && (type == Type::kReal || whole)) return;
+  // Finite always, also where the range is open to infinity (gamma, coef0): "inf" reads as a
+  // number but makes the kernel inf or NaN.
+  if (std::isfinite(value) && value >= min_value && value <= max_value && (type == Type::kReal || whole)) return;
+  if (!std::isfinite(value) && type == Type::kReal) {
+    throw parameter_error("parameter " + name + " = " + shortest_text(value) +
+                          " is not a finite number: allowed " + range_text());
+  }
   if (type == Type::kChoice || type == Type::kBool) {
     throw parameter_error("parameter " + name + " = " + shortest_text(value) +
                           " is not allowed: choose one of " + range_text());
@@ -254,6 +270,11 @@ void validate(const Settings& settings) {
     throw parameter_error("parameter frozen_layers = " + std::to_string(settings.kernel.frozen_layers) +
                           " is out of range: allowed integers in [0, layers = " +
                           std::to_string(settings.kernel.layers) + "]");
+  }
+  if (settings.model.nystrom > 0 && settings.model.learner != Learner::kRidge) {
+    throw parameter_error("nystrom = " + std::to_string(settings.model.nystrom) +
+                          " learns by ridge regression on the Nystrom features: give learner = ridge "
+                          "(or nystrom = 0 for the SVM on the exact Gram matrix)");
   }
 }
 

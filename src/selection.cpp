@@ -108,17 +108,23 @@ Grid parse_grid(const std::string& text, const std::string& source) {
         throw parameter_error(source + ":" + std::to_string(line) + ": expected 'name = value, value, ...', found '" + axis + "'");
       }
       const std::string name = trim(axis.substr(0, eq));
-      const ParamSpec& spec = param_spec(name);
+      const std::string where = source + ":" + std::to_string(line) + ": ";
+      const ParamSpec* spec = nullptr;
       std::vector<std::string> values;
-      for (const std::string& v : split(axis.substr(eq + 1), ',')) {
-        const std::string value = trim(v);
-        if (value.empty()) throw parameter_error(source + ":" + std::to_string(line) + ": empty value for " + spec.name);
-        spec.parse(value);  // checks the value now, with the parameter's name and range
-        values.push_back(value);
+      try {  // an unknown name or a bad value is reported at its line
+        spec = &param_spec(name);
+        for (const std::string& v : split(axis.substr(eq + 1), ',')) {
+          const std::string value = trim(v);
+          if (value.empty()) throw parameter_error("empty value for " + spec->name);
+          spec->parse(value);  // checks the value now, with the parameter's name and range
+          values.push_back(value);
+        }
+      } catch (const Error& e) {
+        throw parameter_error(where + e.what());
       }
-      auto existing = std::find_if(grid.axes.begin(), grid.axes.end(), [&](const auto& a) { return a.first == spec.name; });
-      if (existing != grid.axes.end()) throw parameter_error(source + ": " + spec.name + " is given twice");
-      grid.axes.emplace_back(spec.name, values);
+      auto existing = std::find_if(grid.axes.begin(), grid.axes.end(), [&](const auto& a) { return a.first == spec->name; });
+      if (existing != grid.axes.end()) throw parameter_error(where + spec->name + " is given twice");
+      grid.axes.emplace_back(spec->name, values);
     }
     ++line;
   }
@@ -229,6 +235,33 @@ Targets make_targets(const std::vector<std::string>& labels, Task task) {
   return t;
 }
 
+std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>& points) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::map<std::string, std::size_t> group_of;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto [it, fresh] = group_of.emplace(pass_key(points[p]), groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(p);
+  }
+  return groups;
+}
+
+void check_shared(const std::vector<Settings>& points) {
+  if (points.empty()) throw parameter_error("the model-selection grid is empty");
+  for (const Settings& s : points) {
+    const ModelParams& m = s.model;
+    const ModelParams& first = points[0].model;
+    if (m.task != first.task || m.folds != first.folds || m.seed != first.seed || m.repeats != first.repeats ||
+        m.nystrom != first.nystrom || m.landmarks != first.landmarks) {
+      throw parameter_error("task, folds, seed, repeats, nystrom and landmarks cannot vary within one model selection");
+    }
+    if (m.task == Task::kRegression && m.learner == Learner::kSvm) {
+      throw parameter_error("regression uses the ridge learner (give learner = ridge)");
+    }
+    validate(s);
+  }
+}
+
 namespace {
 
 std::vector<int> pick(const std::vector<int>& v, const std::vector<std::size_t>& idx) {
@@ -269,19 +302,6 @@ double fit_and_score(const Matrix& k_fit, const std::vector<std::size_t>& fit, c
     sse += e * e;
   }
   return sse;
-}
-
-void check_shared(const std::vector<Settings>& points) {
-  if (points.empty()) throw parameter_error("the model-selection grid is empty");
-  for (const Settings& s : points) {
-    if (s.model.task != points[0].model.task || s.model.folds != points[0].model.folds ||
-        s.model.seed != points[0].model.seed || s.model.repeats != points[0].model.repeats) {
-      throw parameter_error("task, folds, seed and repeats cannot vary within one model selection");
-    }
-    if (s.model.task == Task::kRegression && s.model.learner == Learner::kSvm) {
-      throw parameter_error("regression uses the ridge learner (give learner = ridge)");
-    }
-  }
 }
 
 // Targets of test labels in the training classes' numbering (an unseen class is -1: never right).
@@ -337,19 +357,12 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
   const std::size_t splits = fit_rows.size();
 
   // Points grouped by pass (one Gram computation), then by kernel (one matrix), in grid order.
-  std::vector<std::string> pass_order;
-  std::map<std::string, std::vector<std::size_t>> by_pass;
-  for (std::size_t p = 0; p < points.size(); ++p) {
-    const std::string key = pass_key(points[p]);
-    if (!by_pass.count(key)) pass_order.push_back(key);
-    by_pass[key].push_back(p);
-  }
   std::map<std::string, SequenceSet> prepared, prepared_test;  // by prepare_key
   std::vector<Candidate> candidates(points.size());
   std::size_t done = 0;
-  for (const std::string& pass : pass_order) {
+  for (const std::vector<std::size_t>& members : points_by_pass(points)) {
     throw_if_stop_requested();
-    const std::vector<std::size_t>& members = by_pass[pass];
+    const std::string pass = pass_key(points[members[0]]);
     const ModelParams& model = points[members[0]].model;
     const std::string input = prepare_key(model);
     if (!prepared.count(input)) {

@@ -51,10 +51,6 @@ class Cluster {
   virtual std::vector<double> gather(const std::vector<double>& values) = 0;
   // The leader's text on every rank (collective).
   virtual std::string broadcast(const std::string& text) = 0;
-  // Collective: true on every rank when `ok` is true on every rank. How ranks agree that they all
-  // read their input before any work starts.
-  virtual bool all_ok(bool ok) = 0;
-
   // Opens (creating when `create`) a file every rank writes into (collective).
   virtual std::unique_ptr<SharedFile> open_shared(const std::string& path, bool create) = 0;
 

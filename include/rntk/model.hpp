@@ -27,6 +27,11 @@ class Model {
   // Fits `settings` on all of `train` (no model selection).
   static Model fit(const Dataset& train, const Settings& settings);
 
+  // A kernel ridge model from its parts: `support` prepared as settings.model says, coefficients
+  // one row per support sequence (how Nystrom machines are stored, include/rntk/nystrom.hpp).
+  static Model from_ridge(const Settings& settings, std::vector<std::string> classes, std::size_t flat_length,
+                          SequenceSet support, Eigen::MatrixXd coefficients);
+
   Prediction predict(SequenceSetView x) const;
   const Settings& settings() const { return settings_; }
   const std::vector<std::string>& classes() const { return classes_; }

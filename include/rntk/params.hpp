@@ -40,6 +40,7 @@ struct KernelParams {
 // kNtkPlusNngp: the sum of the two recurrent kernels (each cosine-normalised when cosine is set).
 enum class KernelType { kNtk, kNngp, kMlpNtk, kMlpNngp, kRbf, kPolynomial, kLinear, kNtkPlusNngp };
 enum class Learner { kSvm, kRidge };
+enum class LandmarkMethod { kUniform, kKmeansPlusPlus };
 enum class Task { kClassification, kRegression };
 
 // Everything about a model except the network: kernel choice, baseline kernel parameters,
@@ -63,6 +64,8 @@ struct ModelParams {
   int folds = 5;            // cross-validation folds
   int seed = 0;             // seed of the fold assignment
   int repeats = 1;          // repeated cross-validation: fold assignments with seeds seed, seed+1, ...
+  int nystrom = 0;          // Nystrom landmarks (0: the exact Gram matrix); include/rntk/nystrom.hpp
+  LandmarkMethod landmarks = LandmarkMethod::kUniform;
 };
 
 enum class Simd { kAuto, kAvx512, kAvx2, kPortable };

@@ -61,6 +61,13 @@ struct Candidate {
   double test_score = std::numeric_limits<double>::quiet_NaN();  // accuracy or RMSE on a test set
 };
 
+// The indices of the points of each kernel pass (pass_key), passes in order of first appearance.
+std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>& points);
+
+// Throws (kParameter) unless the points are valid and share what one model selection cannot vary:
+// task, folds, seed, repeats, nystrom, landmarks.
+void check_shared(const std::vector<Settings>& points);
+
 // Labels turned into what learners use.
 struct Targets {
   Task task = Task::kClassification;

@@ -23,6 +23,8 @@ _SQRT2 = 1.4142135623730951
 KERNEL_PARAMS = ("kernel", "sigma_w", "sigma_u", "sigma_b", "sigma_h", "sigma_v", "layers", "activation",
                  "readout", "bidirectional", "gamma", "degree", "coef0", "cosine", "z_normalise", "pad", "segment",
                  "target_length", "scales", "scale_factor")
+# Nystrom kernel machines (learner = "ridge"): M landmark sequences instead of the whole training set.
+NYSTROM_PARAMS = ("nystrom", "landmarks")
 
 
 def _sequences(X):
@@ -59,12 +61,12 @@ class _RNTKModel(BaseEstimator):
 class RNTKClassifier(ClassifierMixin, _RNTKModel):
     """Classify sequences with an SVM (libsvm, one-vs-one) or kernel ridge on the RNTK family."""
 
-    _NAMES = KERNEL_PARAMS + ("learner", "C", "alpha")
+    _NAMES = KERNEL_PARAMS + ("learner", "C", "alpha") + NYSTROM_PARAMS
 
     def __init__(self, kernel="ntk", sigma_w=_SQRT2, sigma_u=1.0, sigma_b=0.1, sigma_h=0.0, sigma_v=1.0,
                  layers=1, activation="relu", readout="last", bidirectional=False, gamma=1.0, degree=3, coef0=1.0,
                  cosine=True, z_normalise=True, pad=False, segment=1, target_length=0, scales=1, scale_factor=2,
-                 learner="svm", C=1.0, alpha=1e-3, n_jobs=None):
+                 learner="svm", C=1.0, alpha=1e-3, nystrom=0, landmarks="uniform", n_jobs=None):
         self.kernel = kernel
         self.sigma_w = sigma_w
         self.sigma_u = sigma_u
@@ -88,6 +90,8 @@ class RNTKClassifier(ClassifierMixin, _RNTKModel):
         self.learner = learner
         self.C = C
         self.alpha = alpha
+        self.nystrom = nystrom
+        self.landmarks = landmarks
         self.n_jobs = n_jobs
 
     def fit(self, X, y):
@@ -106,12 +110,12 @@ class RNTKClassifier(ClassifierMixin, _RNTKModel):
 class RNTKRegressor(RegressorMixin, _RNTKModel):
     """Kernel ridge regression of numeric targets on the RNTK family."""
 
-    _NAMES = KERNEL_PARAMS + ("alpha",)
+    _NAMES = KERNEL_PARAMS + ("alpha",) + NYSTROM_PARAMS
 
     def __init__(self, kernel="ntk", sigma_w=_SQRT2, sigma_u=1.0, sigma_b=0.1, sigma_h=0.0, sigma_v=1.0,
                  layers=1, activation="relu", readout="last", bidirectional=False, gamma=1.0, degree=3, coef0=1.0,
                  cosine=True, z_normalise=True, pad=False, segment=1, target_length=0, scales=1, scale_factor=2,
-                 alpha=1e-3, n_jobs=None):
+                 alpha=1e-3, nystrom=0, landmarks="uniform", n_jobs=None):
         self.kernel = kernel
         self.sigma_w = sigma_w
         self.sigma_u = sigma_u
@@ -133,6 +137,8 @@ class RNTKRegressor(RegressorMixin, _RNTKModel):
         self.scales = scales
         self.scale_factor = scale_factor
         self.alpha = alpha
+        self.nystrom = nystrom
+        self.landmarks = landmarks
         self.n_jobs = n_jobs
 
     def _settings(self, names):

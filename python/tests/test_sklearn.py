@@ -40,7 +40,7 @@ def test_signatures_list_the_registry_defaults(estimator):
     signature = inspect.signature(estimator.__init__).parameters
     for name in KERNEL_PARAMS:
         assert signature[name].default == registry[name], name
-    for name in ("C", "alpha", "learner"):
+    for name in ("C", "alpha", "learner", "nystrom", "landmarks"):
         if name in signature:
             assert signature[name].default == registry[name], name
 
@@ -107,6 +107,20 @@ def test_regressor_fits_a_smooth_target():
     y = np.array([s.mean() for s in X])
     reg = RNTKRegressor(z_normalise=False, cosine=False, alpha=1e-4).fit(X[:40], y[:40])
     assert reg.score(X[40:], y[40:]) > 0.5  # a constant prediction scores about 0
+
+
+def test_nystrom_with_every_training_sequence_is_exact_kernel_ridge():
+    rng = np.random.default_rng(8)
+    X = [rng.standard_normal(int(t)) + a for t, a in zip(rng.integers(10, 30, 70), rng.uniform(-1, 1, 70))]
+    y = np.array([s.mean() for s in X])
+    exact = RNTKRegressor(z_normalise=False, alpha=1e-3).fit(X[:50], y[:50]).predict(X[50:])
+    every = RNTKRegressor(z_normalise=False, alpha=1e-3, nystrom=50).fit(X[:50], y[:50])
+    np.testing.assert_allclose(every.predict(X[50:]), exact, rtol=1e-8, atol=1e-10 * np.abs(exact).max())
+    few = RNTKRegressor(z_normalise=False, alpha=1e-3, nystrom=10, landmarks="kmeans++").fit(X[:50], y[:50])
+    assert few.model_.support_size == 10
+    assert not np.allclose(few.predict(X[50:]), exact)  # an approximation, not the exact machine
+    with pytest.raises(ValueError, match="learner = ridge"):
+        RNTKClassifier(nystrom=10).fit(X[:50], (y[:50] > 0).astype(int))
 
 
 def test_bad_parameters_in_estimators_raise_value_error():

@@ -41,6 +41,18 @@ for np in 2 3; do
   echo "ok: $np ranks equal one process, bitwise"
 done
 
+# Nystrom: K(X, Z) by row blocks over the ranks gives every rank the same features, so the model
+# (landmarks and coefficients) is the one a single process fits, byte for byte.
+nystrom="--grid kernel=ntk,nngp;layers=1,2 --nystrom 40 --landmarks kmeans++ --tile-size 16"
+"$rntk" fit --train "$x" $nystrom --model "$dir/nystrom_one.json" >/dev/null || fail "single process Nystrom fit"
+for np in 2 3; do
+  "$mpirun" -np $np "$rntk" fit --train "$x" $nystrom --model "$dir/nystrom_mpi$np.json" >"$dir/nystrom_mpi$np.log" 2>&1 ||
+    fail "$np ranks Nystrom fit: $(cat "$dir/nystrom_mpi$np.log")"
+  cmp -s "$dir/nystrom_one.json" "$dir/nystrom_mpi$np.json" || fail "$np ranks: the Nystrom model differs from one process"
+  [ "$(grep -c '^model:' "$dir/nystrom_mpi$np.log")" = 1 ] || fail "$np ranks: not exactly one rank printed the result"
+done
+echo "ok: Nystrom models fitted by 2 and 3 ranks equal one process's, bitwise"
+
 # An input error that only rank 1 sees.
 printf '1\t0.5\tx7\n' >"$dir/bad.tsv"
 start=$(date +%s)
