@@ -32,9 +32,27 @@ std::vector<MethodResult> compare_methods(const Dataset& train, const Dataset& t
       members[m].push_back(it->second);
     }
   }
-  const std::vector<Candidate> all = cross_validate(train, points, [&](double f, const std::string& note) {
-    if (progress) progress(0.9 * f, note);
-  });
+  // One cross-validation per group of points that share what a model selection cannot vary
+  // (check_shared: e.g. the rntk grid's repeats); within a group, methods share kernel passes.
+  std::map<std::string, std::vector<std::size_t>> groups;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const ModelParams& m = points[p].model;
+    groups[std::to_string(static_cast<int>(m.task)) + " " + std::to_string(m.folds) + " " + std::to_string(m.seed) + " " +
+           std::to_string(m.repeats) + " " + std::to_string(m.nystrom) + " " + std::to_string(static_cast<int>(m.landmarks))]
+        .push_back(p);
+  }
+  std::vector<Candidate> all(points.size());
+  double done = 0;
+  for (const auto& [key, group] : groups) {
+    std::vector<Settings> group_points;
+    for (std::size_t p : group) group_points.push_back(points[p]);
+    const double share = static_cast<double>(group.size()) / static_cast<double>(points.size());
+    const std::vector<Candidate> scored = cross_validate(train, group_points, [&](double f, const std::string& note) {
+      if (progress) progress(0.9 * (done + share * f), note);
+    });
+    for (std::size_t g = 0; g < group.size(); ++g) all[group[g]] = scored[g];
+    done += share;
+  }
 
   std::vector<MethodResult> results;
   for (std::size_t m = 0; m < methods.size(); ++m) {
