@@ -20,7 +20,7 @@ import numpy as np
 import rntk
 
 BENCH = pathlib.Path(__file__).parent
-UCR_METHODS = "rntk,ntk,nngp,rbf,poly,mlp-ntk,ed,dtw-learned"
+UCR_METHODS = "rntk,ntk,nngp,rbf,poly,mlp-ntk,ed,dtw,dtw-learned"
 # Small sets whose series the archive stores z-normalised, so that its published 1-NN numbers
 # (computed on the stored series) are comparable with ours (computed on z-normalised ones).
 UCR_QUICK = "Coffee,ECG200,GunPoint,ItalyPowerDemand,SyntheticControl"
@@ -99,7 +99,7 @@ series zero-padded (or cut) to the longest training length. `rntk` is the RNTK
 family's default grid (bidirectional, mean pooling over every pair of steps of the series averaged
 to at most 64 steps; cross-validation chooses NTK or NNGP, depth, input scale, C); `ntk` and `nngp` alone; `rbf`
 the Gaussian kernel and `mlp-ntk` the NTK of a fully connected ReLU network (the paper's "NTK"
-baseline) on the flattened series; `ed` 1-NN Euclidean, `dtw-learned` 1-NN DTW in the Sakoe-Chiba
+baseline) on the flattened series; `ed` 1-NN Euclidean, `dtw` 1-NN DTW with a full window, `dtw-learned` 1-NN DTW in the Sakoe-Chiba
 window (0-20 % of the length) with the best leave-one-out accuracy on the training set.
 
 ```sh
