@@ -168,6 +168,25 @@ inline void step_input_products(const typename V::T* row_x, std::size_t rows, co
 // vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
 // S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
 // `scratch_a` and `scratch_b` hold `lanes` values each between passes.
+// A rescaled step's input terms: the pair's scale down = 2^-(e_row + e_col) (the row's factor times
+// each column's); homogeneous activations scale the input products and the bias by it, the others
+// keep them and record it for their tangent term (th_down).
+template <class V>
+inline void scale_step_inputs(typename V::T row_down, const typename V::T* col_down, typename V::T sb2,
+                              std::size_t lanes, bool homogeneous, typename V::T* input, typename V::T* bias) {
+  const auto row = V::set1(row_down);
+  const auto b = V::set1(sb2);
+  for (std::size_t j = 0; j < lanes; j += V::W) {
+    const auto down = V::mul(row, V::load(col_down + j));
+    if (homogeneous) {
+      V::store(input + j, V::mul(V::load(input + j), down));
+      V::store(bias + j, V::mul(b, down));
+    } else {
+      V::store(bias + j, down);  // th_down
+    }
+  }
+}
+
 template <class V, Activation A, bool Rescaled>
 inline void layer_update_for(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
                              const typename V::T* below_vth, const typename V::T* input,
@@ -409,17 +428,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
         const int e = cells[0].scale;
         const T row_shift = i < rows_before ? std::ldexp(T(1), row_scale[i] - e) : T(1);
         row_scale[i] = e;
-        const auto row_down = V::set1(std::ldexp(T(1), -e));
-        const auto sb2 = V::set1(static_cast<T>(in.coef.sb2));
-        for (std::size_t j = 0; j < lanes; j += W) {
-          const auto down = V::mul(row_down, V::load(col_down + j));
-          if (homogeneous) {
-            V::store(input + j, V::mul(V::load(input + j), down));
-            V::store(bias + j, V::mul(sb2, down));
-          } else {
-            V::store(bias + j, down);  // th_down
-          }
-        }
+        scale_step_inputs<V>(std::ldexp(T(1), -e), col_down, static_cast<T>(in.coef.sb2), lanes, homogeneous, input, bias);
         if (row_shift != T(1) || columns_shift) {
           const auto shift = V::set1(row_shift);
           for (std::size_t l = 0; l < L; ++l) {
@@ -552,17 +561,7 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
     if (scaled) {
       const int e = pair.row_cells[t * L].scale;
       const auto row_shift = V::set1(t > 0 ? std::ldexp(T(1), pair.row_cells[(t - 1) * L].scale - e) : T(1));
-      const auto row_down = V::set1(std::ldexp(T(1), -e));
-      const auto sb2 = V::set1(static_cast<T>(in.coef.sb2));
-      for (std::size_t j = 0; j < lanes; j += W) {
-        const auto down = V::mul(row_down, V::load(col_down + j));
-        if (homogeneous) {
-          V::store(input + j, V::mul(V::load(input + j), down));
-          V::store(bias + j, V::mul(sb2, down));
-        } else {
-          V::store(bias + j, down);  // th_down
-        }
-      }
+      scale_step_inputs<V>(std::ldexp(T(1), -e), col_down, static_cast<T>(in.coef.sb2), lanes, homogeneous, input, bias);
       for (std::size_t l = 0; l < L; ++l) {
         for (T* a : {state_v + l * slots + base, state_vth + l * slots + base}) {
           if (!homogeneous && a == state_v + l * slots + base) continue;
