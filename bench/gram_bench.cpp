@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
 #include <cstring>
 #include <random>
 #include <string>
@@ -128,12 +129,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling --threads N [--write DIR]\n");
     return 2;
   }
-  int threads = 2;
-  std::string dir;
-  for (int a = 2; a + 1 < argc; a += 2) {
-    if (std::string(argv[a]) == "--threads") threads = std::stoi(argv[a + 1]);
-    if (std::string(argv[a]) == "--write") dir = argv[a + 1];
+  try {
+    int threads = 2;
+    std::string dir;
+    for (int a = 2; a + 1 < argc; a += 2) {
+      if (std::string(argv[a]) == "--threads") threads = std::stoi(argv[a + 1]);
+      if (std::string(argv[a]) == "--write") dir = argv[a + 1];
+    }
+    const std::string what = argv[1];
+    return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, dir);
+  } catch (const std::exception& e) {  // an unknown case, a bad number, an unwritable folder
+    std::fprintf(stderr, "rntk_gram_bench: %s\nusage: rntk_gram_bench CASE|ceiling --threads N [--write DIR]\n", e.what());
+    return 2;
   }
-  const std::string what = argv[1];
-  return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, dir);
 }
