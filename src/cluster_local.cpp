@@ -65,7 +65,7 @@ class LocalCluster final : public Cluster {
   int size() const override { return 1; }
   std::unique_ptr<WorkCounter> make_counter() override { return std::make_unique<AtomicCounter>(); }
   void barrier() override {}
-  void sum(std::vector<double>&) override {}
+  void sum(std::span<double>) override {}
   std::vector<double> gather(const std::vector<double>& values) override { return values; }
   std::string broadcast(const std::string& text) override { return text; }
   std::unique_ptr<SharedFile> open_shared(const std::string& path, bool create) override {

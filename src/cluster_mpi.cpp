@@ -2,9 +2,11 @@
 // threads of a rank, so every call holds one mutex (MPI_THREAD_SERIALIZED). The shared work
 // counter is one integer in an RMA window on the leader, advanced with MPI_Fetch_and_op: no rank
 // is set aside to hand out work.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <span>
 
 #include "rntk/error.hpp"
 #include "rntk/launch.hpp"
@@ -17,6 +19,9 @@ namespace rntk {
 
 #ifdef RNTK_WITH_MPI
 namespace {
+
+// Collectives move at most this many doubles per call: MPI counts are int.
+constexpr std::size_t kMaxPiece = std::size_t{1} << 27;
 
 std::mutex& mpi_mutex() {
   static std::mutex m;
@@ -116,18 +121,21 @@ class MpiCluster final : public Cluster {
     std::lock_guard<std::mutex> lock(mpi_mutex());
     check(MPI_Barrier(MPI_COMM_WORLD), "Barrier");
   }
-  void sum(std::vector<double>& values) override {
+  void sum(std::span<double> values) override {
     std::lock_guard<std::mutex> lock(mpi_mutex());
-    check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
-                        MPI_COMM_WORLD),
-          "Allreduce");
+    for (std::size_t done = 0; done < values.size();) {
+      const std::size_t piece = std::min<std::size_t>(kMaxPiece, values.size() - done);
+      check(MPI_Allreduce(MPI_IN_PLACE, values.data() + done, static_cast<int>(piece), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD),
+            "Allreduce");
+      done += piece;
+    }
   }
   std::vector<double> gather(const std::vector<double>& values) override {
     std::lock_guard<std::mutex> lock(mpi_mutex());
     const long long mine = static_cast<long long>(values.size());
     std::vector<long long> counts(static_cast<std::size_t>(size_));
     check(MPI_Gather(&mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "Gather");
-    // Sent in pieces of at most 2^27 doubles: MPI counts are int.
     std::vector<double> all;
     if (leader()) {
       std::size_t total = 0;
@@ -137,7 +145,7 @@ class MpiCluster final : public Cluster {
       std::copy(values.begin(), values.end(), all.begin());
       for (int r = 1; r < size_; ++r) {
         for (std::size_t done = 0; done < static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);) {
-          const std::size_t piece = std::min<std::size_t>(std::size_t{1} << 27, static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]) - done);
+          const std::size_t piece = std::min<std::size_t>(kMaxPiece, static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]) - done);
           check(MPI_Recv(all.data() + at + done, static_cast<int>(piece), MPI_DOUBLE, r, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
                 "Recv");
           done += piece;
@@ -146,7 +154,7 @@ class MpiCluster final : public Cluster {
       }
     } else {
       for (std::size_t done = 0; done < values.size();) {
-        const std::size_t piece = std::min<std::size_t>(std::size_t{1} << 27, values.size() - done);
+        const std::size_t piece = std::min<std::size_t>(kMaxPiece, values.size() - done);
         check(MPI_Send(values.data() + done, static_cast<int>(piece), MPI_DOUBLE, 0, 7, MPI_COMM_WORLD), "Send");
         done += piece;
       }

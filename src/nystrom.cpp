@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <span>
 
 #include "rntk/error.hpp"
 #include "rntk/kernels.hpp"
@@ -110,11 +111,7 @@ std::vector<Matrix> distributed_cross_kernels(const std::vector<Settings>& kerne
     }
   }
   // Each row block was computed by one rank and is zero on the others: the sum assembles it exactly.
-  for (Matrix& k : out) {
-    std::vector<double> values(k.data(), k.data() + n * m);
-    cluster.sum(values);
-    std::copy(values.begin(), values.end(), k.data());
-  }
+  for (Matrix& k : out) cluster.sum(std::span<double>(k.data(), n * m));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,7 @@ class Cluster {
   virtual void barrier() = 0;
   // Element-wise sum over all ranks, in place, the same on every rank (collective). The order of
   // the additions is fixed by the rank count, never by timing.
-  virtual void sum(std::vector<double>& values) = 0;
+  virtual void sum(std::span<double> values) = 0;
   // Every rank's `values` concatenated in rank order, on the leader (collective; empty elsewhere).
   virtual std::vector<double> gather(const std::vector<double>& values) = 0;
   // The leader's text on every rank (collective).
