@@ -35,12 +35,7 @@ std::vector<MethodResult> compare_methods(const Dataset& train, const Dataset& t
   // One cross-validation per group of points that share what a model selection cannot vary
   // (check_shared: e.g. the rntk grid's repeats); within a group, methods share kernel passes.
   std::map<std::string, std::vector<std::size_t>> groups;
-  for (std::size_t p = 0; p < points.size(); ++p) {
-    const ModelParams& m = points[p].model;
-    groups[std::to_string(static_cast<int>(m.task)) + " " + std::to_string(m.folds) + " " + std::to_string(m.seed) + " " +
-           std::to_string(m.repeats) + " " + std::to_string(m.nystrom) + " " + std::to_string(static_cast<int>(m.landmarks))]
-        .push_back(p);
-  }
+  for (std::size_t p = 0; p < points.size(); ++p) groups[shared_key(points[p].model)].push_back(p);
   std::vector<Candidate> all(points.size());
   double done = 0;
   for (const auto& [key, group] : groups) {

@@ -247,13 +247,17 @@ std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>
   return groups;
 }
 
+std::string shared_key(const ModelParams& m) {
+  return std::to_string(static_cast<int>(m.task)) + " " + std::to_string(m.folds) + " " + std::to_string(m.seed) +
+         " " + std::to_string(m.repeats) + " " + std::to_string(m.nystrom) + " " +
+         std::to_string(static_cast<int>(m.landmarks));
+}
+
 void check_shared(const std::vector<Settings>& points) {
   if (points.empty()) throw parameter_error("the model-selection grid is empty");
   for (const Settings& s : points) {
     const ModelParams& m = s.model;
-    const ModelParams& first = points[0].model;
-    if (m.task != first.task || m.folds != first.folds || m.seed != first.seed || m.repeats != first.repeats ||
-        m.nystrom != first.nystrom || m.landmarks != first.landmarks) {
+    if (shared_key(m) != shared_key(points[0].model)) {
       throw parameter_error("task, folds, seed, repeats, nystrom and landmarks cannot vary within one model selection");
     }
     if (m.task == Task::kRegression && m.learner == Learner::kSvm) {

@@ -370,6 +370,16 @@ TEST(Errors, ModelFiles) {
   EXPECT_HAS(message_of([&] { load("{\"format\": \"rntk-model\", \"version\": 1}"); }, kInput), "m.json: malformed model file: ");
 }
 
+// Loads the model file `text` with its first `from` replaced by `to` (the edit must find `from`).
+void load_edited(const std::string& text, const std::string& from, const std::string& to) {
+  std::string t = text;
+  const std::size_t at = t.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) t.replace(at, from.size(), to);
+  std::istringstream in(t);
+  Model::load(in, "m.json");
+}
+
 // A saved model, edited: each inconsistency is named.
 TEST(Errors, InconsistentModelFiles) {
   Dataset train;
@@ -381,14 +391,7 @@ TEST(Errors, InconsistentModelFiles) {
   std::ostringstream saved;
   Model::fit(train, ridge).save(saved);
   const std::string text = saved.str();
-  const auto edited = [&](const std::string& from, const std::string& to) {
-    std::string t = text;
-    const std::size_t at = t.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    if (at != std::string::npos) t.replace(at, from.size(), to);
-    std::istringstream in(t);
-    Model::load(in, "m.json");
-  };
+  const auto edited = [&](const std::string& from, const std::string& to) { load_edited(text, from, to); };
   EXPECT_HAS(message_of([&] { edited("\"lengths\":[3,4,3]", "\"lengths\":[3,4,9]"); }, kInput),
              "support values are shorter than their lengths say");
   EXPECT_HAS(message_of([&] { edited("\"coefficients\":[[", "\"coefficients\":[[1],["); }, kInput),
@@ -405,14 +408,7 @@ TEST(Errors, InconsistentSvmModelFiles) {
   std::ostringstream saved;
   Model::fit(train, Settings{}).save(saved);
   const std::string text = saved.str();
-  const auto edited = [&](const std::string& from, const std::string& to) {
-    std::string t = text;
-    const std::size_t at = t.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    if (at != std::string::npos) t.replace(at, from.size(), to);
-    std::istringstream in(t);
-    Model::load(in, "m.json");
-  };
+  const auto edited = [&](const std::string& from, const std::string& to) { load_edited(text, from, to); };
   EXPECT_HAS(message_of([&] { edited("\"support_per_class\":[", "\"support_per_class\":5,\"x\":["); }, kInput),
              "svm support_per_class: expected an array of whole numbers, found 5");
   EXPECT_HAS(message_of([&] { edited("\"kernel_scale\":", "\"kernel_scale\":-1,\"x\":"); }, kInput),

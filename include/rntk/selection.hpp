@@ -64,8 +64,10 @@ struct Candidate {
 // The indices of the points of each kernel pass (pass_key), passes in order of first appearance.
 std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>& points);
 
-// Throws (kParameter) unless the points are valid and share what one model selection cannot vary:
-// task, folds, seed, repeats, nystrom, landmarks.
+// What one model selection cannot vary: task, folds, seed, repeats, nystrom, landmarks; equal keys,
+// equal in all of them.
+std::string shared_key(const ModelParams& m);
+// Throws (kParameter) unless the points are valid and have one shared_key.
 void check_shared(const std::vector<Settings>& points);
 
 // Labels turned into what learners use.
