@@ -5,11 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libgtest-dev libbenchmark-dev          # tests and benchmarks
+  libgtest-dev                           # tests
   libeigen3-dev                          # dense linear algebra (eigenvalues in tests, kernel ridge)
   libcli11-dev nlohmann-json3-dev        # command line, JSON reports
   libsvm-dev                             # SVM learner
-  libopenblas-dev                        # BLAS for large-dimension input products
+  libopenblas0                           # NumPy's BLAS for the reference in bench/ (docs/PERFORMANCE.md); rntk links none
   python3-numpy python3-pytest           # NumPy reference, .npy checks, Python tests
   python3-dev pybind11-dev python3-pybind11 python3-setuptools python3-pip  # the Python module
   python3-sklearn python3-scipy python3-venv  # scikit-learn estimators; pip install in a venv
