@@ -10,10 +10,12 @@ applies.
 import csv
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -29,6 +31,11 @@ UEA_QUICK = ["BasicMotions", "ERing"]
 # Training sets this large are left out of the full UEA run: every kernel method's grid on them
 # takes hours on 2 cores (the Gram matrix of n training series, for each fold and grid point).
 UEA_MAX_TRAIN = 1000
+# "Where each method wins": a method is among the best on a set within this much of the best test
+# accuracy; sets are grouped by length and training-set size at these thresholds.
+NEAR_BEST = 0.01
+LONG_STEPS = 500
+FEW_TRAINING = 50
 CSV_FIELDS = ["dataset", "method", "n_train", "n_test", "length", "variable_length", "classes", "cv_accuracy",
               "test_accuracy", "chosen", "train_seconds", "test_seconds"]
 
@@ -72,6 +79,71 @@ def compare_published(rows):
     return "\n".join(header + table), numbers
 
 
+def where_each_wins(rows):
+    """Markdown: how often each method is among the best (within NEAR_BEST of the best accuracy), by
+    groups of sets (the CSV's length, variable_length and n_train), and on which sets."""
+    acc, info = defaultdict(dict), {}
+    for r in rows:
+        acc[r["dataset"]][r["method"]] = float(r["test_accuracy"])
+        info[r["dataset"]] = r
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    sets = sorted(s for s in acc if len(acc[s]) == len(methods))
+    near = {s: {m for m in methods if acc[s][m] >= max(acc[s].values()) - NEAR_BEST} for s in sets}
+    variable = [s for s in sets if info[s]["variable_length"] == "yes"]
+    long_sets = [s for s in sets if int(info[s]["length"]) > LONG_STEPS]
+    few = [s for s in sets if int(info[s]["n_train"]) <= FEW_TRAINING]
+    groups = [("all", sets), ("variable length", variable), ("fixed length", [s for s in sets if s not in variable]),
+              (f"long (> {LONG_STEPS} steps)", long_sets),
+              (f"short (<= {LONG_STEPS} steps)", [s for s in sets if s not in long_sets]),
+              (f"few training series (<= {FEW_TRAINING})", few),
+              (f"more training series (> {FEW_TRAINING})", [s for s in sets if s not in few])]
+    table = [f"| sets | number | {' | '.join(methods)} |", "|---|---|" + "---|" * len(methods)]
+    leaders = []
+    for name, group in groups:
+        if not group:
+            continue
+        counts = {m: sum(m in near[s] for s in group) for m in methods}
+        top = max(counts.values())
+        table.append(f"| {name} | {len(group)} | "
+                     + " | ".join(f"**{c}**" if c == top else str(c) for c in counts.values()) + " |")
+        leaders.append((name, " and ".join(f"`{m}`" for m in methods if counts[m] == top), f"{top} of {len(group)}"))
+    if len({leader for _, leader, _ in leaders}) == 1:
+        most_often = f"{leaders[0][1]} is among the best most often in every group."
+    else:
+        most_often = "Most often among the best: " + "; ".join(f"{g}: {m} ({n})" for g, m, n in leaders) + "."
+    shared = [s for s in sets if len(near[s]) == len(methods)]
+    bullets = []
+    for m in methods:
+        alone = [s for s in sets if near[s] == {m}]
+        among = [s for s in sets if m in near[s] and s not in alone and s not in shared]
+        bullets.append(f"- `{m}`: ahead of every other method by more than {NEAR_BEST} on {len(alone)}"
+                       f"{': ' + ', '.join(alone) if alone else ''}; within {NEAR_BEST} of the best, with others, "
+                       f"on {len(among)}{': ' + ', '.join(among) if among else ''}.")
+    return f"""### Where each method wins
+
+Counted from the per-set table above: on each set, the methods whose test accuracy is within
+{NEAR_BEST} of the best there are *among the best* (ties count for each). The sets are grouped by
+what the CSV records about them: series of different lengths, length (the longest training series),
+and the number of training series. Each cell is the number of sets of its row on which the method
+is among the best; the most in a row is bold.
+
+{chr(10).join(table)}
+
+{most_often}
+
+The sets, per method ({len(shared)} of {len(sets)} sets, where every method is within {NEAR_BEST} of the best,
+are left out{': ' + ', '.join(shared) if shared else ''}):
+
+{chr(10).join(bullets)}
+"""
+
+
+def accuracy_test_sets():
+    """(name, published 1-NN ED accuracy) of each set tests/test_ucr.cpp checks the `rntk` grid on."""
+    text = (BENCH.parent / "tests" / "test_ucr.cpp").read_text()
+    return [(name, float(value)) for name, value in re.findall(r'Published\{"(\w+)", ([0-9.]+)\}', text)]
+
+
 def ucr(run):
     out = run.out / "ucr.csv"
     archive = run.data / "ucr"
@@ -90,6 +162,13 @@ def ucr(run):
     for r in rows:
         method_seconds[r["method"]] = method_seconds.get(r["method"], 0.0) + float(r["train_seconds"]) + float(r["test_seconds"])
     timing = ", ".join(f"{m} {t:.0f} s" for m, t in method_seconds.items())
+    tested = [(name, ed) for name, ed in accuracy_test_sets() if f"{name} rntk" in accuracy]
+    checked = ""
+    if tested:
+        checked = (f"\ntests/test_ucr.cpp checks that the default `rntk` grid reaches the published 1-NN Euclidean "
+                   f"accuracy less 0.04 on {len(tested)} sets; in this run of the same grid: "
+                   + ", ".join(f"{name} {accuracy[f'{name} rntk']:.4f} (published 1-NN ED {ed:.3f})" for name, ed in tested)
+                   + ".\n")
     scope = "a few small ones, quick mode" if run.quick else "all of them"
     text = f"""{len(sets)} data sets of `../shared/data/ucr` ({scope}), the archive's train / test splits.
 Each kernel method is tuned by 5-fold stratified cross-validation on the training set over its
@@ -115,6 +194,7 @@ other jobs): {timing}.
 
 *Scatter: one point per set, the RNTK family's test accuracy against the best of the other methods.*
 
+{where_each_wins(rows)}
 ### Published 1-NN accuracies
 
 The UCR archive's own 1-NN error rates (Dau et al. 2019, bench/published_1nn.csv) next to ours. The
@@ -125,7 +205,7 @@ equals the published accuracy (to half a test series) on {len(equal_ed)} of {len
 learned-window 1-NN DTW on {len(equal_dtw)} of {len(numbers)}{'; ED differs on ' + ', '.join(different) if different else ''}.
 
 {comparison}
-"""
+{checked}"""
     result = {"sets": sets, "accuracy": accuracy, "published": numbers, "method_seconds": method_seconds}
     if run.reuse:  # the run that made the CSV: its methods' times, not this report's
         result["run_seconds"] = sum(method_seconds.values())
