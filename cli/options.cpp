@@ -71,26 +71,28 @@ void GridOptions::add_to(CLI::App& app, bool with_method) {
     for (const std::string& m : method_names()) methods += (methods.empty() ? "" : ", ") + m;
     app.add_option("--method", method, "default grid to search (default rntk): " + methods);
   }
-  app.add_option("--grid", grid_text,
-                 "the grid instead of the method's default: \"name = v1, v2; name = ...\" (with "
-                 "--grid-file, these axes replace the file's)");
-  app.add_option("--grid-file", grid_file,
-                 "the grid instead of the method's default, from a file: one axis per line")
-      ->type_name("FILE");
+  grid_text_option_ = app.add_option("--grid", grid_text,
+                                     "the grid instead of the method's default: \"name = v1, v2; name = ...\" (with "
+                                     "--grid-file, these axes replace the file's)");
+  grid_file_option_ = app.add_option("--grid-file", grid_file,
+                                     "the grid instead of the method's default, from a file: one axis per line")
+                          ->type_name("FILE");
   params.add_to(app, {ParamSpec::Group::kKernel, ParamSpec::Group::kModel, ParamSpec::Group::kEngine});
 }
 
 Grid GridOptions::grid(const std::string& name) const {
   // A grid from the file and --grid replaces the method's default grid; without either, the default.
-  Grid g = grid_file.empty() && grid_text.empty() ? default_grid(name) : Grid{};
-  if (!grid_file.empty()) {
+  const bool file_given = grid_file_option_ && grid_file_option_->count() > 0;
+  const bool text_given = grid_text_option_ && grid_text_option_->count() > 0;
+  Grid g = file_given || text_given ? Grid{} : default_grid(name);
+  if (file_given) {
     std::ifstream in(grid_file);
     if (!in) throw io_error(grid_file + ": cannot open for reading (missing file or no permission)");
     std::stringstream text;
     text << in.rdbuf();
     g = merge_grids(g, parse_grid(text.str(), grid_file));
   }
-  if (!grid_text.empty()) g = merge_grids(g, parse_grid(grid_text, "--grid"));
+  if (text_given) g = merge_grids(g, parse_grid(grid_text, "--grid"));
   Grid fixed;
   for (const auto& [param, value] : params.given()) fixed.axes.push_back({param, {value}});
   g = merge_grids(g, fixed);
@@ -108,9 +110,7 @@ Grid GridOptions::grid(const std::string& name) const {
 }
 
 std::vector<Settings> GridOptions::points(const std::string& name) const {
-  const std::vector<Settings> p = grid(name).points(params.settings());
-  if (p.empty()) throw parameter_error("the model-selection grid is empty");
-  return p;
+  return grid(name).points(params.settings());
 }
 
 void InputOptions::add_to(CLI::App& app) {

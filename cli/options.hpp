@@ -41,6 +41,11 @@ struct GridOptions {
   void add_to(CLI::App& app, bool with_method);
   Grid grid(const std::string& method) const;
   std::vector<Settings> points(const std::string& method) const;
+
+ private:
+  // Tell `--grid ''` (an empty grid: an error) from no --grid (the default grid).
+  CLI::Option* grid_text_option_ = nullptr;
+  CLI::Option* grid_file_option_ = nullptr;
 };
 
 // Reads a data set with the command's input options.

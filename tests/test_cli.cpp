@@ -280,5 +280,26 @@ TEST_F(Cli, ClassifyBadInputsGiveClearErrors) {
   EXPECT_NE(regression.output.find("regression uses the ridge learner"), std::string::npos) << regression.output;
 }
 
+// A grid with no axes would otherwise search one point of the defaults, unnoticed.
+TEST_F(Cli, ClassifyAndFitRefuseAnEmptyGrid) {
+  const std::string train = file("a_TRAIN.tsv", fixture(10, 1)), test = file("a_TEST.tsv", fixture(6, 2));
+  const std::string classify = "classify --train " + train + " --test " + test;
+  for (const std::string grid : {"' '", "''", "';'"}) {
+    const CliRun r = run(classify + " --grid " + grid);
+    EXPECT_EQ(r.status, 2) << grid;
+    EXPECT_NE(r.output.find("the model-selection grid is empty: --grid has no axes"), std::string::npos) << r.output;
+  }
+  for (const std::string content : {"", "# C = 1, 10\n\n   # nothing else\n"}) {
+    const std::string grid_file = file("g.txt", content);
+    for (const std::string& command : {classify, "fit --train " + train + " --model " + path("m.json")}) {
+      const CliRun r = run(command + " --grid-file " + grid_file);
+      EXPECT_EQ(r.status, 2) << command;
+      EXPECT_NE(r.output.find("the model-selection grid is empty: " + grid_file + " has no axes"), std::string::npos)
+          << r.output;
+    }
+  }
+  EXPECT_FALSE(fs::exists(path("m.json")));
+}
+
 }  // namespace
 }  // namespace rntk

@@ -210,6 +210,20 @@ TEST(Grid, ProductSkipsParametersAPointsKernelDoesNotUse) {
   EXPECT_EQ(merge_grids(g, parse_grid("C = 5", "h")).points(Settings{}).size(), 2u + 3u);
 }
 
+// A grid of blanks or comments would otherwise search one point of the defaults unnoticed.
+TEST(Grid, TextWithoutAxesIsAnError) {
+  for (const std::string text : {"", " ", " ; ;", "# only a comment\n\n  # another\n"}) {
+    try {
+      parse_grid(text, "g.txt");
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(static_cast<int>(e.kind()), static_cast<int>(Error::Kind::kParameter));
+      EXPECT_NE(std::string(e.what()).find("the model-selection grid is empty: g.txt has no axes"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Baselines, RbfPolyLinearAndPaddingOnFlattenedSeries) {
   SequenceSet x(1);
   x.append(std::vector<double>{1, 2, 3});

@@ -38,7 +38,8 @@ struct Grid {
   std::string text() const;  // back in the grid syntax
 };
 
-// Parses grid text; `source` names it in messages. Unknown names and bad values are errors.
+// Parses grid text; `source` names it in messages. Unknown names, bad values and a text without
+// any axis (blank, or only comments) are errors.
 Grid parse_grid(const std::string& text, const std::string& source);
 // Merges: axes of `over` replace those of `base` with the same name, others are appended.
 Grid merge_grids(const Grid& base, const Grid& over);
