@@ -94,6 +94,7 @@ struct ClassifyCommand {
     std::unique_ptr<AtomicFile> model_file = model_path.empty() || !writes ? nullptr : std::make_unique<AtomicFile>(model_path);
     const Dataset train = input.read(train_path);
     const Dataset test = input.read(test_path);
+    check_same_dimension(train, test);
     if (test.labels.empty()) throw input_error(test_path + ": the test set has no labels to score against");
     const auto start = Clock::now();
     const Selection s = train_model(train, grid);

@@ -92,7 +92,10 @@ void GramCommand::run() const {
 
   const Dataset rows = input.read(rows_path);
   std::optional<Dataset> cols;
-  if (!cols_path.empty()) cols = input.read(cols_path);
+  if (!cols_path.empty()) {
+    cols = input.read(cols_path);
+    check_same_dimension(rows, *cols);
+  }
   const SequenceSetView x = rows.sequences.view();
   std::optional<SequenceSetView> y;
   if (cols) y = cols->sequences.view();

@@ -131,6 +131,13 @@ Dataset InputOptions::read(const std::string& path) const {
   return read_sequences(path, {f, csv_labels, missing == "interpolate"});
 }
 
+void check_same_dimension(const Dataset& a, const Dataset& b) {
+  const std::size_t da = a.sequences.dim(), db = b.sequences.dim();
+  if (da == db) return;
+  throw input_error(a.source + " has sequences of dimension " + std::to_string(da) + " but " + b.source +
+                    " has dimension " + std::to_string(db) + "; both sets must have the same number of channels");
+}
+
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);

@@ -57,6 +57,10 @@ struct InputOptions {
   Dataset read(const std::string& path) const;
 };
 
+// Throws (kInput) naming both files and their dimensions unless their sequences have the same
+// number of channels: for commands that read two sets, right after reading, before any work.
+void check_same_dimension(const Dataset& a, const Dataset& b);
+
 // "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> split_list(const std::string& s);
 

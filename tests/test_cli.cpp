@@ -85,7 +85,7 @@ TEST_F(Cli, RowsOfDifferentDimensionAreRejected) {
   const std::string x = file("x.ts", "@data\n1,2:3,4\n");
   const std::string y = file("y.csv", "1,2\n");
   expect_failure(x + " " + y + " -o " + path("K.npy"),
-                 "row sequences have dimension 2 but column sequences have dimension 1");
+                 x + " has sequences of dimension 2 but " + y + " has dimension 1; both sets must have the same number of channels");
 }
 
 TEST_F(Cli, NegativeSigmaNamesTheParameterAndRange) {
@@ -262,9 +262,17 @@ TEST_F(Cli, ClassifyBadInputsGiveClearErrors) {
   EXPECT_EQ(no_labels.status, 1);
   EXPECT_NE(no_labels.output.find("the training data has no labels (for CSV give --csv-labels)"), std::string::npos) << no_labels.output;
   const std::string two_channels = file("b.ts", "@classLabel true 1 2\n@data\n1,2,3:4,5,6:1\n1,0,3:4,0,6:2\n2,2,3:4,5,1:1\n");
+  // Found on reading, before the model selection: nothing is trained.
   const CliRun dims = run("classify --train " + two_channels + " --test " + test + " --grid 'C = 1'");
   EXPECT_EQ(dims.status, 1);
-  EXPECT_NE(dims.output.find("the model was trained on sequences of dimension 2, these have dimension 1"), std::string::npos) << dims.output;
+  EXPECT_NE(dims.output.find(two_channels + " has sequences of dimension 2 but " + test + " has dimension 1"), std::string::npos)
+      << dims.output;
+  EXPECT_EQ(dims.output.find("chosen:"), std::string::npos) << dims.output;
+  ASSERT_EQ(run("fit --train " + two_channels + " --grid 'C = 1' --model " + path("m.json")).status, 0);
+  const CliRun predict = run("predict --model " + path("m.json") + " --input " + test);
+  EXPECT_EQ(predict.status, 1);
+  EXPECT_NE(predict.output.find("the model was trained on sequences of dimension 2, these have dimension 1"), std::string::npos)
+      << predict.output;
   const CliRun kernel = run("classify --train " + train + " --test " + test + " --kernel tanh");
   EXPECT_EQ(kernel.status, 2);
   EXPECT_NE(kernel.output.find("parameter kernel = 'tanh' is not allowed: choose one of ntk|nngp|mlp-ntk|mlp-nngp|rbf|poly|linear"),

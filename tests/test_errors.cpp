@@ -149,6 +149,13 @@ TEST(Errors, SequenceArraysFromTheLibrary) {
              "a sequence of 3 values does not divide into steps of dimension 2");
 }
 
+// The CLI names both files (Cli.RowsOfDifferentDimensionAreRejected); the library its two arguments.
+TEST(Errors, GramOfSetsWithDifferentDimensions) {
+  const SequenceSet x = two_series(2, 3, 2), y = two_series(2, 3, 1);
+  EXPECT_HAS(message_of([&] { gram(x.view(), y.view(), Settings{}); }, kInput),
+             "row sequences have dimension 2 but column sequences have dimension 1; both sets must have the same number of channels");
+}
+
 TEST(Errors, FixedLengthKernelsNeedOneLength) {
   const SequenceSet x = two_series(3, 5);
   EXPECT_HAS(message_of([&] { flatten(x.view(), 5, false); }, kInput),
