@@ -120,6 +120,11 @@ class JobFiles {
   }
   // Collective.
   JobFile& open(const std::string& path, const std::string& kind) {
+    // The leader first tries the folder as the in-memory output does, so that a missing or
+    // read-only one is reported under the output's name, not the temporary's.
+    if (cluster_.leader()) {
+      const AtomicFile probe(path);  // its empty temporary is removed again at once
+    }
     JobFile f{path, path + "." + kind + "tmp." + tag_, nullptr};
     temps_.push_back(f.temp);
     f.file = cluster_.open_shared(f.temp, true);

@@ -474,10 +474,19 @@ TEST_F(ErrorsCli, OutputThatCannotBeRenamedIntoPlace) {
   EXPECT_EQ(files_with(".tmp"), 0u);
 }
 
+// Named as the in-memory output names it: the target, not the temporary written tile by tile.
 TEST_F(ErrorsCli, OutOfCoreOutputInAMissingFolder) {
   const CliRun r = cli("gram " + path("x.tsv") + " --out-of-core -o " + path("no/K.npy"));
   EXPECT_EQ(r.status, 1);
-  EXPECT_HAS(r.output, ": cannot open for writing (No such file or directory)");
+  EXPECT_HAS(r.output, "rntk: error: " + path("no/K.npy") +
+                           ": cannot write here (No such file or directory); check that the folder exists and is writable");
+  EXPECT_EQ(r.output.find(".tmp"), std::string::npos) << r.output;
+}
+
+TEST(Errors, SharedFileThatCannotBeOpened) {
+  const fs::path p = fs::temp_directory_path() / "rntk_errors_no_such_folder" / "K.npy";
+  EXPECT_HAS(message_of([&] { local_cluster().open_shared(p.string(), true); }, kIo),
+             "rntk_errors_no_such_folder/K.npy: cannot open for writing (No such file or directory)");
 }
 
 TEST(Errors, SharedFileReadPastItsEnd) {
