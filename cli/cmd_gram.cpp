@@ -191,7 +191,7 @@ void add_gram_command(CLI::App& app, int& status) {
   sub->add_option("--memory-budget", command->memory_budget,
                   "bound on this process's memory, e.g. 512M or 4G: larger matrices go to the .npy "
                   "output tile by tile; a computation that cannot fit stops before any work with the "
-                  "size it needs")
+                  "size it needs (default: no bound)")
       ->type_name("SIZE");
   command->params.add_to(*sub, {ParamSpec::Group::kKernel, ParamSpec::Group::kEngine});
   sub->callback([command, &status] { status = run_reporting_errors([&] { command->run(); }); });

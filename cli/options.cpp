@@ -33,8 +33,9 @@ void ParamOptions::add_to(CLI::App& app, std::vector<ParamSpec::Group> groups) {
   for (const ParamSpec& s : param_specs()) {
     if (std::find(groups.begin(), groups.end(), s.group) == groups.end()) continue;
     CLI::Option* option = app.add_option(flags_of(s), text_[s.name], described(s));
-    option->type_name(s.type == ParamSpec::Type::kChoice ? s.range_text()
-                      : s.type == ParamSpec::Type::kInteger ? "INT" : "REAL");
+    option->type_name(s.type == ParamSpec::Type::kChoice || s.type == ParamSpec::Type::kBool ? s.range_text()
+                      : s.type == ParamSpec::Type::kInteger                                  ? "INT"
+                                                                                             : "REAL");
     option->group(s.group == ParamSpec::Group::kKernel ? "Kernel parameters" : "Engine");
     options_.emplace_back(s.name, option);
   }

@@ -201,6 +201,8 @@ std::string ParamSpec::range_text() const {
     for (const std::string& c : choices) r += (r.empty() ? "" : "|") + c;
     return r;
   }
+  // Values are always finite (check): a range open to infinity (gamma, coef0) says so, not "inf".
+  if (std::isinf(max_value)) return "finite values >= " + shortest_text(min_value);
   return "[" + shortest_text(min_value) + ", " + shortest_text(max_value) + "]";
 }
 

@@ -198,6 +198,18 @@ TEST_F(Cli, HelpListsEveryParameterWithDefaultAndRange) {
   }
 }
 
+// Switches show their values, not REAL; ranges open above say that values must still be finite;
+// options outside the registry state their default too.
+TEST_F(Cli, HelpShowsSwitchValuesFiniteRangesAndTheMemoryBudgetDefault) {
+  const CliRun r = run("gram --help");
+  EXPECT_NE(r.output.find("--bidirectional true|false"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("--bidirectional REAL"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the size it needs (default: no bound)"), std::string::npos) << r.output;
+  const CliRun c = run("classify --help");
+  EXPECT_NE(c.output.find("(default 1, allowed finite values >= 0)"), std::string::npos) << c.output;
+  EXPECT_EQ(c.output.find("inf]"), std::string::npos) << c.output;
+}
+
 TEST_F(Cli, ParametersPageIsGeneratedFromTheRegistry) {
   std::ifstream doc(fs::path(RNTK_SOURCE_DIR) / "docs" / "PARAMETERS.md");
   std::stringstream content;

@@ -102,7 +102,7 @@ struct ParamSpec {
   double (*get)(const Settings&);
   void (*set)(Settings&, double);
 
-  std::string range_text() const;                  // "[0, 100]", "relu|erf", "true|false"
+  std::string range_text() const;                  // "[0, 100]", "finite values >= 0", "relu|erf", "true|false"
   std::string format(double value) const;          // a value as the user writes it
   double parse(std::string_view text) const;       // text -> value; throws naming the parameter
   void check(double value) const;                  // throws naming the parameter and range
