@@ -269,9 +269,11 @@ Selection nystrom_select_and_fit(const Dataset& train, const std::vector<Setting
   std::vector<Eigen::MatrixXd> coefficients(points.size());  // of each point fitted on all rows
   std::vector<std::vector<std::size_t>> landmarks_of(points.size());
   std::size_t done = 0;
-  for (const std::vector<std::size_t>& members : points_by_pass(points)) {
+  const std::vector<std::vector<std::size_t>> passes = points_by_pass(points);
+  const std::vector<std::string> labels = pass_labels(points, passes);
+  for (std::size_t pass = 0; pass < passes.size(); ++pass) {
     throw_if_stop_requested();
-    const std::string pass = pass_key(points[members[0]]);
+    const std::vector<std::size_t>& members = passes[pass];
     const Settings& lead = points[members[0]];
     const std::string input = prepare_key(lead.model);
     if (!prepared.count(input)) prepared.emplace(input, prepare(train.sequences.view(), lead.model));
@@ -285,7 +287,7 @@ Selection nystrom_select_and_fit(const Dataset& train, const std::vector<Setting
         kernels.push_back(points[p]);
       }
     }
-    if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "Nystrom features " + pass);
+    if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "Nystrom features " + labels[pass]);
     const auto kernel_start = Clock::now();
     Landmarks landmarks = choose_landmarks(lead, kernels, x, length, cluster);
     if (landmarks.cross.empty()) {

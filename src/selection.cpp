@@ -252,6 +252,37 @@ std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>
   return groups;
 }
 
+std::vector<std::string> pass_labels(const std::vector<Settings>& points,
+                                     const std::vector<std::vector<std::size_t>>& passes) {
+  std::vector<std::string> labels;
+  for (std::size_t p = 0; p < passes.size(); ++p) {
+    std::vector<std::string> kernels;
+    for (std::size_t i : passes[p]) {
+      const std::string k = kernel_name(points[i].model.kernel);
+      if (std::find(kernels.begin(), kernels.end(), k) == kernels.end()) kernels.push_back(k);
+    }
+    std::string label = std::to_string(p + 1) + "/" + std::to_string(passes.size()) + ":";
+    for (std::size_t k = 0; k < kernels.size(); ++k) label += (k ? "+" : " ") + kernels[k];
+    labels.push_back(label);
+  }
+  // The parameters that tell the passes apart: one value within each pass, not the same in all
+  // (but the kernel, listed already).
+  for (const ParamSpec& spec : param_specs()) {
+    if (spec.name == "kernel") continue;
+    bool constant_within = true, varies_across = false;
+    for (const std::vector<std::size_t>& pass : passes) {
+      const double lead = spec.get(points[pass[0]]);
+      varies_across = varies_across || lead != spec.get(points[passes[0][0]]);
+      for (std::size_t i : pass) constant_within = constant_within && spec.get(points[i]) == lead;
+    }
+    if (!constant_within || !varies_across) continue;
+    for (std::size_t p = 0; p < passes.size(); ++p) {
+      labels[p] += " " + spec.name + "=" + spec.format(spec.get(points[passes[p][0]]));
+    }
+  }
+  return labels;
+}
+
 std::string shared_key(const ModelParams& m) {
   return std::to_string(static_cast<int>(m.task)) + " " + std::to_string(m.folds) + " " + std::to_string(m.seed) +
          " " + std::to_string(m.repeats) + " " + std::to_string(m.nystrom) + " " +
@@ -370,9 +401,11 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
   std::map<std::string, SequenceSet> prepared, prepared_test;  // by prepare_key
   std::vector<Candidate> candidates(points.size());
   std::size_t done = 0;
-  for (const std::vector<std::size_t>& members : points_by_pass(points)) {
+  const std::vector<std::vector<std::size_t>> passes = points_by_pass(points);
+  const std::vector<std::string> labels = pass_labels(points, passes);
+  for (std::size_t pass = 0; pass < passes.size(); ++pass) {
     throw_if_stop_requested();
-    const std::string pass = pass_key(points[members[0]]);
+    const std::vector<std::size_t>& members = passes[pass];
     const ModelParams& model = points[members[0]].model;
     const std::string input = prepare_key(model);
     if (!prepared.count(input)) {
@@ -391,7 +424,7 @@ std::vector<Candidate> evaluate(const Dataset& train, const Dataset* test, const
         kernels.push_back(points[members[m]]);
       }
     }
-    if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "kernel " + pass);
+    if (progress) progress(static_cast<double>(done) / static_cast<double>(points.size()), "kernel " + labels[pass]);
     const auto kernel_start = Clock::now();
     const SequenceSetView train_view = prepared.at(input).view();
     const std::size_t length = train_view.max_length();  // of the baselines' flattened series

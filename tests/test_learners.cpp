@@ -224,6 +224,15 @@ TEST(Grid, TextWithoutAxesIsAnError) {
   }
 }
 
+TEST(Selection, PassLabelsNameTheKernelsAndWhatTellsPassesApart) {
+  const std::vector<Settings> p = parse_grid("kernel = ntk, nngp; sigma_u = 0.1, 2; layers = 1, 2; C = 1, 10", "g").points(Settings{});
+  const std::vector<std::vector<std::size_t>> passes = points_by_pass(p);
+  ASSERT_EQ(passes.size(), 2u);
+  EXPECT_EQ(pass_labels(p, passes), (std::vector<std::string>{"1/2: ntk+nngp sigma_u=0.1", "2/2: ntk+nngp sigma_u=2"}));
+  const std::vector<Settings> rbf = parse_grid("kernel = rbf; gamma = 0.1, 1", "g").points(Settings{});
+  EXPECT_EQ(pass_labels(rbf, points_by_pass(rbf)), std::vector<std::string>{"1/1: rbf"});
+}
+
 TEST(Baselines, RbfPolyLinearAndPaddingOnFlattenedSeries) {
   SequenceSet x(1);
   x.append(std::vector<double>{1, 2, 3});

@@ -64,6 +64,10 @@ struct Candidate {
 
 // The indices of the points of each kernel pass (pass_key), passes in order of first appearance.
 std::vector<std::vector<std::size_t>> points_by_pass(const std::vector<Settings>& points);
+// A short label per pass for progress notes, "2/3: ntk+nngp sigma_u=0.5": its number, its kernels
+// and the parameters that tell it from the other passes.
+std::vector<std::string> pass_labels(const std::vector<Settings>& points,
+                                     const std::vector<std::vector<std::size_t>>& passes);
 
 // What one model selection cannot vary: task, folds, seed, repeats, nystrom, landmarks; equal keys,
 // equal in all of them.
