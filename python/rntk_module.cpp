@@ -233,6 +233,8 @@ PYBIND11_MODULE(_rntk, m) {
          const py::dict& params) {
         const rntk::Settings s = settings_of(params);
         const rntk::SequenceSetView x = view_of(xv, xo, xe, nx), y = view_of(yv, yo, ye, ny);
+        x.validate("sequences to transform");
+        y.validate("training data");
         rntk::Matrix k = interruptible([&] {
           const rntk::SequenceSet px = rntk::prepare(x, s.model), py_ = rntk::prepare(y, s.model);
           const rntk::SequenceSetView pyv = py_.view();
@@ -309,6 +311,13 @@ PYBIND11_MODULE(_rntk, m) {
     std::copy(s.offsets().begin(), s.offsets().end(), offsets.mutable_data());
     return py::make_tuple(values, offsets, d.labels);
   });
+
+  m.def(
+      "validate",
+      [](const Values& xv, const Indices& xo, const std::optional<Indices>& xe, std::size_t nx, const std::string& what) {
+        view_of(xv, xo, xe, nx).validate(what.c_str());
+      },
+      "Raises ValueError for an empty sequence or a value that is not finite; `what` names the set.");
 
   m.def("first_value_address", [](const Values& values) { return reinterpret_cast<std::uintptr_t>(values.data()); },
         "Where the engine reads the values of a set (tests check that no copy was made).");

@@ -131,6 +131,8 @@ Model Model::from_ridge(const Settings& settings, std::vector<std::string> class
 
 Model Model::fit(const Dataset& train, const Settings& s) {
   validate(s);
+  // Before preprocessing, so that a bad value is reported where it is in the data given.
+  train.sequences.view().validate(train.source.empty() ? "training data" : train.source.c_str());
   if (s.model.nystrom > 0) return nystrom_select_and_fit(train, {s}, local_cluster()).model;
   if (s.model.task == Task::kRegression && s.model.learner == Learner::kSvm) {
     throw parameter_error("regression uses the ridge learner (give learner = ridge)");

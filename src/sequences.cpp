@@ -60,10 +60,11 @@ void SequenceSetView::validate(const char* what) const {
   for (std::size_t i = 0; i < count_; ++i) {
     const SequenceView s = (*this)[i];
     for (std::size_t k = 0; k < s.length() * dim_; ++k) {
-      if (!std::isfinite(s.data()[k])) {
+      const double v = s.data()[k];
+      if (!std::isfinite(v)) {
         throw input_error(name + ": sequence " + std::to_string(i) + ", time step " +
                           std::to_string(k / dim_) + ", channel " + std::to_string(k % dim_) + " is " +
-                          std::to_string(s.data()[k]) +
+                          (std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") +
                           "; values must be finite (missing values inside a series are not "
                           "supported: interpolate them, or cut the series)");
       }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -144,7 +145,10 @@ TEST(Errors, SequenceArraysFromTheLibrary) {
   const std::vector<double> nan{1, std::nan(""), 3};
   const std::vector<std::int64_t> three{0, 3};
   EXPECT_HAS(message_of([&] { SequenceSetView(nan.data(), three.data(), 1, 1).validate("X"); }, kInput),
-             "X: sequence 0, time step 1, channel 0 is nan; values must be finite (missing values inside a series are not");
+             "X: sequence 0, time step 1, channel 0 is NaN; values must be finite (missing values inside a series are not");
+  const std::vector<double> inf{1, 2, -std::numeric_limits<double>::infinity()};
+  EXPECT_HAS(message_of([&] { SequenceSetView(inf.data(), three.data(), 1, 1).validate("X"); }, kInput),
+             "X: sequence 0, time step 2, channel 0 is -inf; values must be finite");
   EXPECT_HAS(message_of([] { SequenceSet(2).append(std::vector<double>{1, 2, 3}); }, kInput),
              "a sequence of 3 values does not divide into steps of dimension 2");
 }
@@ -154,6 +158,23 @@ TEST(Errors, GramOfSetsWithDifferentDimensions) {
   const SequenceSet x = two_series(2, 3, 2), y = two_series(2, 3, 1);
   EXPECT_HAS(message_of([&] { gram(x.view(), y.view(), Settings{}); }, kInput),
              "row sequences have dimension 2 but column sequences have dimension 1; both sets must have the same number of channels");
+}
+
+// Training data is checked as given, before z-normalisation spreads a NaN over its whole series
+// (which would then be reported at time step 0, as "-nan").
+TEST(Errors, TrainingDataIsCheckedBeforePreprocessing) {
+  Dataset train;
+  train.sequences = two_series(3, 4);
+  train.sequences.append(std::vector<double>{0.1, 0.2, std::nan(""), 0.4});
+  train.labels = {"a", "b", "a"};
+  ASSERT_TRUE(Settings{}.model.z_normalise);
+  EXPECT_HAS(message_of([&] { Model::fit(train, Settings{}); }, kInput),
+             "training data: sequence 2, time step 2, channel 0 is NaN");
+  train.source = "train.tsv";
+  Settings ridge;
+  set_param(ridge, "learner", "ridge");
+  set_param(ridge, "nystrom", 2);
+  EXPECT_HAS(message_of([&] { Model::fit(train, ridge); }, kInput), "train.tsv: sequence 2, time step 2, channel 0 is NaN");
 }
 
 TEST(Errors, FixedLengthKernelsNeedOneLength) {

@@ -187,6 +187,7 @@ class RNTKKernel(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         x = _sequences(X)
+        _rntk.validate(*x.args(), "training data")
         self.fit_sequences_ = Sequences(x.values.copy(), x.offsets.copy(), None if x.ends is None else x.ends.copy())
         self.fit_length_ = int(x.lengths().max())
         if isinstance(X, np.ndarray) and X.ndim == 2:

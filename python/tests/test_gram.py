@@ -107,7 +107,8 @@ def test_ctrl_c_interrupts_a_long_gram():
 @pytest.mark.parametrize("bad, message", [
     ([["a", "b"], ["c"]], "convertible to float64"),
     (np.zeros((2, 3, 4, 5)), "4 dimensions"),
-    (np.array([[1.0, np.nan, 2.0], [1.0, 2.0, 3.0]]), "sequence 0, time step 1, channel 0 is nan"),
+    (np.array([[1.0, np.nan, 2.0], [1.0, 2.0, 3.0]]), "sequence 0, time step 1, channel 0 is NaN"),
+    ([np.zeros(3), np.array([0.0, np.inf])], "sequence 1, time step 1, channel 0 is inf"),
     ([np.zeros((3, 2)), np.zeros((4, 3))], "sequence 1 has 3 channels but sequence 0 has 2"),
     (np.array([[1.0, 2.0], [np.nan, np.nan]]), "sequence 1 is empty"),
     ([], "X is empty"),
