@@ -1,6 +1,7 @@
 """The scikit-learn estimators: the estimator contract, model selection, pipelines, pickling."""
 
 import inspect
+import json
 import pickle
 import unittest
 import warnings
@@ -78,6 +79,39 @@ def test_bad_values_are_reported_where_they_are(estimator, bad, shown):
     new = "transform" if isinstance(estimator, RNTKKernel) else "predict"
     with pytest.raises(ValueError, match=f"^sequences to {new}: sequence 1, time step 2, channel 0 is {shown}; "):
         getattr(fitted, new)(X_bad)
+
+
+def _offset_series(n, seed, spread):
+    """Short noisy series around a level whose sign is the class (0: below zero, 1: above)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    return [rng.normal(spread * (2 * c - 1) * rng.uniform(0.2, 1.5), 0.3, size=rng.integers(5, 15)) for c in y], y
+
+
+def test_svm_predicts_from_the_support_sequences_alone():
+    X, y = _offset_series(30, seed=2, spread=1.0)
+    params = dict(z_normalise=False, cosine=False)  # the model's kernel is then rntk.gram's
+    clf = RNTKClassifier(C=1, **params).fit(X, y)
+    model = json.loads(clf.model_.to_json())
+    svm = model["learner"]["svm"]
+    support = np.split(np.array(model["support"]["values"]), np.cumsum(model["support"]["lengths"])[:-1])
+    assert clf.model_.support_size == len(support) == 15  # of 30
+    # The model keeps the sequences libsvm (scikit-learn's copy of it) keeps from the training kernel,
+    # in its order, with its dual coefficients (negated: scikit-learn's sign for two classes).
+    K = rntk.gram(X, **params)
+    scale = np.mean(np.diag(K))
+    reference = SVC(kernel="precomputed", C=1).fit(K / scale, y)
+    assert list(reference.support_) != list(range(15))
+    for s, i in zip(support, reference.support_, strict=True):
+        np.testing.assert_array_equal(s, X[i])
+    np.testing.assert_allclose(svm["coef"][0], -reference.dual_coef_[0], rtol=1e-6)
+    # Predictions are the sign of the kernel against the support sequences times the coefficients.
+    Xt, _ = _offset_series(60, seed=102, spread=0.5)
+    decision = rntk.gram(Xt, support, **params) / svm["kernel_scale"] @ svm["coef"][0] - svm["rho"][0]
+    np.testing.assert_allclose(decision, -reference.decision_function(rntk.gram(Xt, X, **params) / scale), rtol=1e-6)
+    expected = np.where(decision > 0, *clf.classes_[svm["labels"]])
+    assert set(expected) == {0, 1}
+    np.testing.assert_array_equal(clf.predict(Xt), expected)
 
 
 def test_classifier_on_variable_length_sequences():
