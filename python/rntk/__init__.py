@@ -6,7 +6,8 @@ Sequences can be given as
   - a 3-D array (n_cases, n_channels, n_timepoints), the aeon/sktime convention, NaN-padded.
 A C-contiguous float64 2-D array is read in place, without a copy.
 
-Functions: gram, empirical_kernels, load_sequences, params; scikit-learn estimators in rntk.sklearn.
+Functions: gram, empirical_kernels, load_sequences, params, custom_activation, gradient_flow,
+gp_posterior and the class FiniteRNN; scikit-learn estimators in rntk.sklearn.
 Parameters are those of the command-line tool (docs/PARAMETERS.md), with the same names, defaults,
 ranges and error messages.
 """
