@@ -57,14 +57,14 @@ SelfStats::SelfStats(SequenceSetView set, const KernelParams& params, int thread
       int scale = 0;                   // this step's rescaled values are divided by 2^(2 scale)
       Coefficients scaled = c;
       for (std::size_t t = 0; t < x.length(); ++t) {
-        // Past 2^32, divide by the power of 4 that brings the largest rescaled value below 1: a
+        // Past 2^64, divide by the power of 4 that brings the largest rescaled value below 1: a
         // deterministic function of the sequence alone, so every pair it is in agrees on it.
         double largest = 0.0;
         for (std::size_t l = 0; l < L; ++l) {
           largest = std::max({largest, std::abs(state[l].vth), std::abs(sum[l].vth)});
           if (nngp_rescaled_) largest = std::max({largest, std::abs(state[l].v), std::abs(sum[l].v)});
         }
-        if (largest > 0x1p32 && std::isfinite(largest)) {
+        if (largest > 0x1p64 && std::isfinite(largest)) {
           const int step = std::ilogb(largest) / 2 + 1;
           scale += step;
           for (std::size_t l = 0; l < L; ++l) {

@@ -220,7 +220,7 @@ TEST(LongSequences, UnnormalisedKernelIsExactWhereRepresentable) {
   }
 }
 
-// Rescaling starts once values pass 2^32; at 150-300 steps and sigma_w = 1.6 (ReLU, values to
+// Rescaling starts once values pass 2^64; at 150-300 steps and sigma_w = 1.6 (ReLU, values to
 // ~1e32) or 2.5 (erf, whose Th grows ~1.4 per step) every readout, bidirectional and frozen layers
 // go through the rescaled walks, and still agree with the plain full-grid reference in double.
 TEST(LongSequences, RescaledWalksMatchTheFullGridReferenceForEveryVariant) {

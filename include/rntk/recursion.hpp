@@ -69,7 +69,7 @@ inline LayerState next_state(DualValues d, double th) { return {d.v, d.dv * th};
 // 2^(2 scale), and so are q and v for the homogeneous activations (is_homogeneous), whose whole
 // recursion is homogeneous; the others have bounded S and V, and only Th, linear in its sources,
 // grows. scale (the same for every layer of the step) never decreases along the sequence and stays
-// 0 until the rescaled values pass 2^32; a pair's rescaled values at cell (t, t') are carried
+// 0 until the rescaled values pass 2^64; a pair's rescaled values at cell (t, t') are carried
 // divided by 2^(scale_t + scale'_t'). Division by a power of two is exact, so nothing changes but
 // the range.
 struct SelfCell {

@@ -31,6 +31,8 @@ struct Avx2d {
   static R min(R a, R b) { return _mm256_min_pd(a, b); }
   static R max(R a, R b) { return _mm256_max_pd(a, b); }
   static R sqrt(R a) { return _mm256_sqrt_pd(a); }
+  // a < b ? x : y, lane by lane
+  static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_pd(y, x, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
   static R acos(R a) { return _ZGVdN4v_acos(a); }
   static R asin(R a) { return _ZGVdN4v_asin(a); }
 };
@@ -51,6 +53,7 @@ struct Avx2f {
   static R min(R a, R b) { return _mm256_min_ps(a, b); }
   static R max(R a, R b) { return _mm256_max_ps(a, b); }
   static R sqrt(R a) { return _mm256_sqrt_ps(a); }
+  static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
   static R acos(R a) { return _ZGVdN8v_acosf(a); }
   static R asin(R a) { return _ZGVdN8v_asinf(a); }
 };

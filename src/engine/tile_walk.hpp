@@ -20,11 +20,13 @@
 #include <cstdlib>
 #include <new>
 #include <numbers>
+#include <type_traits>
 #include <vector>
 
 #include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/recursion.hpp"
+#include "relu_distance.hpp"
 
 namespace rntk::engine {
 
@@ -81,10 +83,12 @@ class Scratch {
 template <class T>
 struct Workspace {
   Scratch<T> state_v, state_vth;           // [layer][row][padded column]
+  Scratch<T> state_e;                      // ReLU's distance form (relu_distance.hpp), same layout
   Scratch<T> sum_v, sum_vth;               // per-step readout: sums over the walk, same layout
   Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
   Scratch<T> col_x;                        // [channel][padded column], this step
   Scratch<T> input;                        // input terms: [row][padded column] (tile walk), [lane] (mean pooling)
+  Scratch<T> input_distance;               // (su^2/m) |x - x'|^2 for the distance form, same layout
   Scratch<T> lane_a, lane_b;               // between the passes of layer_update
   // Rescaled walks only (SelfCell::scale): per column 2^-scale and the factor from the previous
   // cell's scale to this one's; per lane sb^2 divided by the pair's scale (or, where only Th is
@@ -98,15 +102,37 @@ constexpr std::size_t padded(std::size_t n) {
   return (n + W - 1) / W * W;
 }
 
-// The input term of layer 1 for every lane of a tile row: (su^2 / m) <x_t, x'_t'>, summed over the
-// channels in order (so it does not depend on the tile).
-template <class V>
+// One channel's contribution to an input product: x x', or (x - x')^2 for the distance form.
+template <class V, bool Distance>
+inline typename V::R channel_term(typename V::R x, typename V::R col) {
+  if constexpr (Distance) {
+    const auto d = V::sub(x, col);
+    return V::mul(d, d);
+  } else {
+    return V::mul(x, col);
+  }
+}
+template <class V, bool Distance>
+inline typename V::R add_channel_term(typename V::R x, typename V::R col, typename V::R acc) {
+  if constexpr (Distance) {
+    const auto d = V::sub(x, col);
+    return V::fma(d, d, acc);
+  } else {
+    return V::fma(x, col, acc);
+  }
+}
+
+// The input term of layer 1 for every lane of a tile row: (su^2 / m) <x_t, x'_t'> (Distance:
+// (su^2 / m) |x_t - x'_t'|^2), summed over the channels in order (so it does not depend on the tile).
+template <class V, bool Distance = false>
 inline void input_products(const typename V::T* row_x, const typename V::T* col_x, std::size_t dim,
                            std::size_t lanes, std::size_t stride, typename V::T su2_over_m,
                            typename V::T* out) {
   for (std::size_t j = 0; j < lanes; j += V::W) {
-    auto acc = V::mul(V::set1(row_x[0]), V::load(col_x + j));
-    for (std::size_t d = 1; d < dim; ++d) acc = V::fma(V::set1(row_x[d]), V::load(col_x + d * stride + j), acc);
+    auto acc = channel_term<V, Distance>(V::set1(row_x[0]), V::load(col_x + j));
+    for (std::size_t d = 1; d < dim; ++d) {
+      acc = add_channel_term<V, Distance>(V::set1(row_x[d]), V::load(col_x + d * stride + j), acc);
+    }
     V::store(out + j, V::mul(acc, V::set1(su2_over_m)));
   }
 }
@@ -116,7 +142,7 @@ inline void input_products(const typename V::T* row_x, const typename V::T* col_
 // per step. Four rows share every column load and each row's value serves two vectors, which is
 // what makes a large input dimension cheap; every entry is still the same sum, channel by channel,
 // as input_products computes, so the result does not depend on the blocking.
-template <class V>
+template <class V, bool Distance = false>
 inline void step_input_products(const typename V::T* row_x, std::size_t rows, const typename V::T* col_x,
                                 std::size_t dim, std::size_t lanes, std::size_t stride,
                                 typename V::T su2_over_m, typename V::T* out) {
@@ -131,15 +157,15 @@ inline void step_input_products(const typename V::T* row_x, std::size_t rows, co
       const auto c0 = V::load(col_x + j), c1 = V::load(col_x + j + W);
       for (std::size_t b = 0; b < 4; ++b) {
         const auto x = V::set1(r[b * dim]);
-        acc[b][0] = V::mul(x, c0);
-        acc[b][1] = V::mul(x, c1);
+        acc[b][0] = channel_term<V, Distance>(x, c0);
+        acc[b][1] = channel_term<V, Distance>(x, c1);
       }
       for (std::size_t d = 1; d < dim; ++d) {
         const auto d0 = V::load(col_x + d * stride + j), d1 = V::load(col_x + d * stride + j + W);
         for (std::size_t b = 0; b < 4; ++b) {
           const auto x = V::set1(r[b * dim + d]);
-          acc[b][0] = V::fma(x, d0, acc[b][0]);
-          acc[b][1] = V::fma(x, d1, acc[b][1]);
+          acc[b][0] = add_channel_term<V, Distance>(x, d0, acc[b][0]);
+          acc[b][1] = add_channel_term<V, Distance>(x, d1, acc[b][1]);
         }
       }
       for (std::size_t b = 0; b < 4; ++b) {
@@ -149,25 +175,16 @@ inline void step_input_products(const typename V::T* row_x, std::size_t rows, co
     }
     if (j < lanes) {
       for (std::size_t b = 0; b < 4; ++b) {
-        input_products<V>(r + b * dim, col_x + j, dim, lanes - j, stride, su2_over_m, out + (i + b) * stride + j);
+        input_products<V, Distance>(r + b * dim, col_x + j, dim, lanes - j, stride, su2_over_m,
+                                    out + (i + b) * stride + j);
       }
     }
   }
-  for (; i < rows; ++i) input_products<V>(row_x + i * dim, col_x, dim, lanes, stride, su2_over_m, out + i * stride);
+  for (; i < rows; ++i) {
+    input_products<V, Distance>(row_x + i * dim, col_x, dim, lanes, stride, su2_over_m, out + i * stride);
+  }
 }
 
-// One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
-//   S  = sw^2 v_prev + I + sb^2                 (v_prev = V[K^l] at the previous cell)
-//   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there; 0 if frozen)
-//   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
-// with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1). The
-// row's quantities come from `row`, the columns' from the col_* arrays, one lane per column.
-// Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
-// itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
-// The lanes are processed in passes so that no vector value is live across the calls into the
-// vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
-// S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
-// `scratch_a` and `scratch_b` hold `lanes` values each between passes.
 // A rescaled step's input terms: the pair's scale down = 2^-(e_row + e_col) (the row's factor times
 // each column's); homogeneous activations scale the input products and the bias by it, the others
 // keep them and record it for their tangent term (th_down).
@@ -187,14 +204,61 @@ inline void scale_step_inputs(typename V::T row_down, const typename V::T* col_d
   }
 }
 
+// What one layer update of a tile row reads and writes, one lane per column.
+template <class T>
+struct LayerLanes {
+  T* v = nullptr;    // V, and below V' Th: the previous cell's on entry, this cell's on return
+  T* vth = nullptr;
+  T* e = nullptr;    // ReLU's distance form (relu_distance.hpp): E, likewise; null in other walks
+  const T* below_v = nullptr;  // the layer below at this cell; null for layer 1
+  const T* below_vth = nullptr;
+  const T* below_e = nullptr;
+  const T* input = nullptr;           // layer 1: (su^2/m) <x, x'>
+  const T* input_distance = nullptr;  // layer 1, distance form: (su^2/m) |x - x'|^2
+  const T* bias = nullptr;            // rescaled walks, see layer_update_for
+  const T* th_down = nullptr;
+};
+
+// The columns' self statistics (SelfCell) at this step and layer, one lane per column.
+template <class T>
+struct ColumnLanes {
+  const T* q;
+  const T* norm;
+  const T* inv_norm;
+  const T* inv_q;
+};
+
+// One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
+//   S  = sw^2 v_prev + I + sb^2                 (v_prev = V[K^l] at the previous cell)
+//   Th = S + sw^2 vth_prev + input_th           (vth_prev = V'[K^l] Th^l there; 0 if frozen)
+//   v  = V[K^l_{t,t'}],  vth = V'[K^l_{t,t'}] Th
+// with I, input_th the layer below's su^2 v, su^2 vth (or the input term and 0 for layer 1). The
+// row's quantities come from `row`, the columns' from `col`.
+// Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
+// itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
+// ReLU in unrescaled walks takes its angle from the pair's distance (relu_distance.hpp).
+// The lanes are processed in passes so that no vector value is live across the calls into the
+// vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
+// S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
+// `scratch_a` and `scratch_b` hold `lanes` values each between passes.
 template <class V, Activation A, bool Rescaled>
-inline void layer_update_for(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
-                             const typename V::T* below_vth, const typename V::T* input,
-                             const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
-                             const typename V::T* col_q, const typename V::T* col_norm,
-                             const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
-                             std::size_t lanes, const TileInput& in, bool frozen,
-                             typename V::T* scratch_a, typename V::T* scratch_b) {
+inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell& row,
+                             const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
+                             bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
+  if constexpr (A == Activation::kRelu && !Rescaled && std::is_same_v<typename V::T, float>) {
+    return relu_distance_update<V>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+  }
+  typename V::T* const v = x.v;
+  typename V::T* const vth = x.vth;
+  const auto* const below_v = x.below_v;
+  const auto* const below_vth = x.below_vth;
+  const auto* const input = x.input;
+  const auto* const bias = x.bias;
+  const auto* const th_down = x.th_down;
+  const auto* const col_q = col.q;
+  const auto* const col_norm = col.norm;
+  const auto* const col_inv_norm = col.inv_norm;
+  const auto* const col_inv_q = col.inv_q;
   using T = typename V::T;
   const Coefficients& c = in.coef;
   const auto one = V::set1(T(1));
@@ -289,47 +353,34 @@ inline void layer_update_for(typename V::T* v, typename V::T* vth, const typenam
 // Kept out of line, as the compiler chose before the rescaled variant existed: inlining both
 // variants into the walk made the plain walk slower.
 template <class V, bool Rescaled>
-[[gnu::noinline]] void layer_update_as(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
-                         const typename V::T* below_vth, const typename V::T* input,
-                         const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
-                         const typename V::T* col_q, const typename V::T* col_norm,
-                         const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
-                         std::size_t lanes, const TileInput& in, bool frozen, typename V::T* scratch_a,
-                         typename V::T* scratch_b) {
+[[gnu::noinline]] void layer_update_as(const LayerLanes<typename V::T>& x, const SelfCell& row,
+                                       const ColumnLanes<typename V::T>& col, std::size_t lanes,
+                                       const TileInput& in, bool frozen, typename V::T* scratch_a,
+                                       typename V::T* scratch_b) {
   switch (in.activation) {
     case Activation::kRelu:
-      return layer_update_for<V, Activation::kRelu, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
-          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kRelu, Rescaled>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
     case Activation::kErf:
-      return layer_update_for<V, Activation::kErf, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
-          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kErf, Rescaled>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
     case Activation::kIdentity:
-      return layer_update_for<V, Activation::kIdentity, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
-          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kIdentity, Rescaled>(x, row, col, lanes, in, frozen, scratch_a,
+                                                                  scratch_b);
     case Activation::kLeakyRelu:
-      return layer_update_for<V, Activation::kLeakyRelu, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
-          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kLeakyRelu, Rescaled>(x, row, col, lanes, in, frozen, scratch_a,
+                                                                   scratch_b);
     default:
-      return layer_update_for<V, Activation::kCustom, Rescaled>(v, vth, below_v, below_vth, input, bias, th_down,
-          row, col_q, col_norm, col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+      return layer_update_for<V, Activation::kCustom, Rescaled>(x, row, col, lanes, in, frozen, scratch_a,
+                                                                scratch_b);
   }
 }
 
 // The plain walk's update is compiled without the rescaling's per-lane loads.
 template <class V>
-inline void layer_update(typename V::T* v, typename V::T* vth, const typename V::T* below_v,
-                         const typename V::T* below_vth, const typename V::T* input,
-                         const typename V::T* bias, const typename V::T* th_down, const SelfCell& row,
-                         const typename V::T* col_q, const typename V::T* col_norm,
-                         const typename V::T* col_inv_norm, const typename V::T* col_inv_q,
-                         std::size_t lanes, const TileInput& in, bool frozen, typename V::T* scratch_a,
-                         typename V::T* scratch_b) {
-  if (bias || th_down) {
-    return layer_update_as<V, true>(v, vth, below_v, below_vth, input, bias, th_down, row, col_q, col_norm,
-                                    col_inv_norm, col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
-  }
-  layer_update_as<V, false>(v, vth, below_v, below_vth, input, nullptr, nullptr, row, col_q, col_norm, col_inv_norm,
-                            col_inv_q, lanes, in, frozen, scratch_a, scratch_b);
+inline void layer_update(const LayerLanes<typename V::T>& x, const SelfCell& row,
+                         const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
+                         bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
+  if (x.bias || x.th_down) return layer_update_as<V, true>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
+  layer_update_as<V, false>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
 }
 
 template <class V>
@@ -379,6 +430,11 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     std::fill(col_down, col_down + Cp, T(1));
     std::fill(col_shift, col_shift + Cp, T(1));
   }
+  // ReLU's unrescaled walk also carries each pair's distance E (relu_distance.hpp).
+  const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
+  T* state_e = distance_form ? ws.state_e.get(L * R * Cp) : nullptr;
+  T* distances = distance_form ? ws.input_distance.get(R * Cp) : nullptr;
+  if (distance_form) std::fill(state_e, state_e + L * R * Cp, T(0));
 
   const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
   std::size_t rows_k = 0, cols_k = 0;
@@ -420,10 +476,13 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
       const double* x = in.row_values[i] - k * m;
       for (std::size_t d = 0; d < m; ++d) row_x[i * m + d] = static_cast<T>(x[d]);
     }
-    step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, static_cast<T>(in.coef.su2_over_m), inputs);
+    const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
+    step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, inputs);
+    if (distance_form) step_input_products<V, true>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, distances);
     for (std::size_t i = 0; i < rows_k; ++i) {
       const SelfCell* cells = in.row_cells[i] - k * L;
       T* input = inputs + i * Cp;
+      T* distance = distance_form ? distances + i * Cp : nullptr;
       if (scaled) {
         const int e = cells[0].scale;
         const T row_shift = i < rows_before ? std::ldexp(T(1), row_scale[i] - e) : T(1);
@@ -442,12 +501,28 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
           }
         }
       }
+      if (distance_form) {  // the pairs starting at this step: a new row's, a new column's
+        for (std::size_t j = i < rows_before ? cols_before : 0; j < cols_k; ++j) {
+          const SelfCell* col = in.col_cells[j] - k * L;
+          const bool row_started = in.row_length[i] > k + 1, col_started = in.col_length[j] > k + 1;
+          for (std::size_t l = 0; l < L; ++l) {
+            state_e[(l * R + i) * Cp + j] = static_cast<T>(starting_distance(
+                row_started ? cells - L + l : nullptr, col_started ? col - L + l : nullptr, in.coef.sh2));
+          }
+        }
+      }
       for (std::size_t l = 0; l < L; ++l) {
         T* v = state_v + (l * R + i) * Cp;
         T* vth = state_vth + (l * R + i) * Cp;
-        layer_update<V>(v, vth, l ? v - R * Cp : nullptr, l ? vth - R * Cp : nullptr, input,
-                        homogeneous ? bias : nullptr, homogeneous ? nullptr : bias, cells[l],
-                        col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp,
+        LayerLanes<T> lane{.v = v, .vth = vth, .input = input, .bias = homogeneous ? bias : nullptr,
+                           .th_down = homogeneous ? nullptr : bias};
+        if (l) lane.below_v = v - R * Cp, lane.below_vth = vth - R * Cp;
+        if (distance_form) {
+          lane.e = state_e + (l * R + i) * Cp;
+          if (l) lane.below_e = lane.e - R * Cp;
+          lane.input_distance = distance;
+        }
+        layer_update<V>(lane, cells[l], {col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp},
                         lanes, in, l < in.frozen_layers, lane_a, lane_b);
         if (per_step) {
           T* sv = sum_v + (l * R + i) * Cp;
@@ -543,6 +618,11 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       if (t > 0) col_shift[t] = std::ldexp(T(1), pair.col_cells[(t - 1) * L].scale - e);
     }
   }
+  // ReLU's unrescaled walk also carries the distance E (relu_distance.hpp).
+  const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
+  T* state_e = distance_form ? ws.state_e.get(L * slots) : nullptr;
+  T* distance = distance_form ? ws.input_distance.get(lanes) : nullptr;
+  if (distance_form) std::fill(state_e, state_e + L * slots, T(0));
   for (std::size_t t = 0; t < T2; ++t) {
     for (std::size_t l = 0; l < L; ++l) {
       const SelfCell& cell = pair.col_cells[t * L + l];
@@ -557,7 +637,9 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
   for (std::size_t t = 0; t < T1; ++t) {
     const std::size_t base = T1 - 1 - t;  // slot of cell (t, 0)
     for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(pair.row_values[t * m + d]);
-    input_products<V>(row_x.data(), col_x, m, lanes, lanes, static_cast<T>(in.coef.su2_over_m), input);
+    const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
+    input_products<V>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, input);
+    if (distance_form) input_products<V, true>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, distance);
     if (scaled) {
       const int e = pair.row_cells[t * L].scale;
       const auto row_shift = V::set1(t > 0 ? std::ldexp(T(1), pair.row_cells[(t - 1) * L].scale - e) : T(1));
@@ -575,17 +657,34 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
         }
       }
     }
+    if (distance_form) {  // the diagonals starting in this row: at (0, t') for t = 0, else at (t, 0)
+      const SelfCell* row = pair.row_cells + t * L;
+      for (std::size_t j = 0; j < (t == 0 ? T2 : 1); ++j) {
+        const SelfCell* col = pair.col_cells + j * L;
+        for (std::size_t l = 0; l < L; ++l) {
+          state_e[l * slots + base + j] = static_cast<T>(
+              starting_distance(t > 0 ? row - L + l : nullptr, j > 0 ? col - L + l : nullptr, in.coef.sh2));
+        }
+      }
+    }
     for (std::size_t l = 0; l < L; ++l) {
       T* v = state_v + l * slots + base;
       T* vth = state_vth + l * slots + base;
       const SelfCell& row = pair.row_cells[t * L + l];
-      layer_update<V>(v, vth, l ? v - slots : nullptr, l ? vth - slots : nullptr, input, homogeneous ? bias : nullptr,
-                      homogeneous ? nullptr : bias, row, col_q + l * lanes,
-                      col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes, lanes, in,
-                      l < in.frozen_layers, lane_a, lane_b);
-      if (pair.same) {
+      LayerLanes<T> lane{.v = v, .vth = vth, .input = input, .bias = homogeneous ? bias : nullptr,
+                         .th_down = homogeneous ? nullptr : bias};
+      if (l) lane.below_v = v - slots, lane.below_vth = vth - slots;
+      if (distance_form) {
+        lane.e = state_e + l * slots + base;
+        if (l) lane.below_e = lane.e - slots;
+        lane.input_distance = distance;
+      }
+      layer_update<V>(lane, row, {col_q + l * lanes, col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes},
+                      lanes, in, l < in.frozen_layers, lane_a, lane_b);
+      if (pair.same) {  // the cell t = t' of a sample with itself: correlation 1, distance 0
         v[t] = static_cast<T>(row.v);
         vth[t] = static_cast<T>(row.vth);
+        if (distance_form) lane.e[t] = T(0);
       }
       T* sv = sum_v + l * lanes;
       T* svth = sum_vth + l * lanes;

@@ -1,0 +1,135 @@
+// The ReLU cell update in distance form: the angle between the two pre-activations is taken from
+// their squared distance, which the walk carries, instead of from their correlation.
+//
+// Why: near correlation 1 the arc-cosine is ill-conditioned. Rounding S (or lam = S / sqrt(q q'))
+// by one unit in the last place moves acos(lam) by about sqrt(2 eps): 3e-4 in float, and the NTK's
+// tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on long, highly correlated
+// series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of the two
+// pre-activations, D = E[(h - h')^2] = q + q' - 2 S, is small exactly where the angle is, and it
+// has its own recursion without cancellation, so it keeps its relative accuracy and with it the
+// angle's:
+//
+//   D^l_{t,t'} = sw^2 E^l_{t-1,t'-1} + su^2 E^(l-1)_{t,t'}       (layer 1: (su^2/m) |x_t - x'_t'|^2)
+//   E = E[(phi(h) - phi(h'))^2] = V_q + V_q' - 2 V = D/2 - (c/pi) (sin theta - theta cos theta)
+//
+// with c = sqrt(q q'), V_q = q/2 for ReLU, and the half-angle from
+//   sin^2(theta/2) = (c - S) / 2c = (D - (sqrt q - sqrt q')^2) / 4c.
+// Both terms of E are positive and the second is smaller than the first by a factor ~ theta, so
+// E loses nothing either. The walk still carries V (what the NNGP reads out and the tangent term
+// needs); only the angle comes from D. A pair's E starts at V_q + V_q' of the two previous steps
+// (sigma_h^2 for an initial state), as V starts at 0 (starting_distance).
+//
+// The half-angle from D is the accurate one when the two variances are close, (sqrt q - sqrt q')^2
+// < c (a ratio q / q' within about 2.6^2), which is where correlations near 1 occur; far apart,
+// D - (sqrt q - sqrt q')^2 cancels and the correlation's 1 - lam is the better one, so each lane
+// takes the better of the two. Rescaled walks (SelfCell::scale, values past 2^64) carry the
+// correlation form alone: their rows and columns sit at different scales, where the square root of
+// the scales' ratio is not a power of two.
+#pragma once
+
+#include <cstddef>
+#include <numbers>
+#include <type_traits>
+
+#include "rntk/recursion.hpp"
+
+namespace rntk::engine {
+
+// sin(theta) - theta cos(theta) for theta in [0, pi]: its Taylor series below 0.5 (where the
+// difference cancels; 8 terms, truncation < 1e-17 relative), the formula above (cancellation at
+// most a factor 12).
+template <class V>
+inline typename V::R sine_minus_theta_cosine(typename V::R theta, typename V::R sine, typename V::R cosine) {
+  using T = typename V::T;
+  const auto z = V::mul(theta, theta);
+  auto p = V::set1(static_cast<T>(-1.0 / 22230464256000.0));
+  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 93405312000.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 518918400.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 3991680.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 45360.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 840.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 30.0)));
+  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 3.0)));
+  const auto series = V::mul(V::mul(p, z), theta);
+  return V::select_lt(theta, V::set1(T(0.5)), series, V::fnma(theta, cosine, sine));
+}
+
+// E of a pair at the cell where its walk starts: V_q + V_q' of the two steps before it (null:
+// before the first step, an initial state of variance sh2).
+inline double starting_distance(const SelfCell* row_before, const SelfCell* col_before, double sh2) {
+  return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
+}
+
+// asin(sqrt(r)) for r in [0, 1/2], in float: sqrt(r) (1 + r P(r)) with P of degree 6, fitted here
+// by least squares on Chebyshev nodes; evaluated in float its relative error is below 1.4e-7
+// (measured at 200,001 points), about one unit in the last place, as libmvec's asinf.
+template <class V>
+inline typename V::R asin_of_sqrt(typename V::R r) {
+  const auto root = V::sqrt(r);
+  auto p = V::set1(0.0860374669f);
+  p = V::fma(p, r, V::set1(-0.0501917808f));
+  p = V::fma(p, r, V::set1(0.0493070558f));
+  p = V::fma(p, r, V::set1(0.0251852251f));
+  p = V::fma(p, r, V::set1(0.0451061434f));
+  p = V::fma(p, r, V::set1(0.0749847833f));
+  p = V::fma(p, r, V::set1(0.166666747f));
+  return V::fma(V::mul(root, r), p, root);
+}
+
+// One ReLU layer of one tile row at one step, in float (unrescaled walks): as layer_update_for
+// (tile_walk.hpp; `x` is its LayerLanes) for S, Th, V and V' Th, plus E: `x.e` holds E of the
+// previous cell on entry and of this cell on return, `x.below_e` the layer below's E at this cell
+// (null for layer 1, which reads `x.input_distance`, (su^2/m) |x - x'|^2 per lane). The arc-sine
+// is the polynomial above, so the update is one pass over the lanes (no library call).
+template <class V, class Lanes>
+inline void relu_distance_update(const Lanes& x, const SelfCell& row, const float* col_norm,
+                                 const float* col_inv_norm, std::size_t lanes, const Coefficients& c, bool frozen) {
+  static_assert(std::is_same_v<typename V::T, float>);
+  const auto sw2 = V::set1(static_cast<float>(c.sw2));
+  const auto su2 = V::set1(static_cast<float>(c.su2));
+  const auto sb2 = V::set1(static_cast<float>(c.sb2));
+  const auto rnorm = V::set1(static_cast<float>(row.norm));
+  const auto quarter_rinv = V::set1(static_cast<float>(0.25 * row.inv_norm));
+  const auto half_rinv = V::set1(static_cast<float>(0.5 * row.inv_norm));
+  const auto zero = V::set1(0.0f), half = V::set1(0.5f), one = V::set1(1.0f), two = V::set1(2.0f);
+  const auto pi = V::set1(std::numbers::pi_v<float>);
+  const auto inv_pi = V::set1(std::numbers::inv_pi_v<float>);
+  for (std::size_t j = 0; j < lanes; j += V::W) {
+    // S and Th (spec section 3), and D.
+    const auto in_v = x.below_v ? V::mul(su2, V::load(x.below_v + j)) : V::load(x.input + j);
+    const auto s = V::add(V::fma(sw2, V::load(x.v + j), in_v), sb2);
+    auto th = V::fma(sw2, V::load(x.vth + j), s);
+    if (x.below_vth) th = V::fma(su2, V::load(x.below_vth + j), th);
+    if (frozen) th = zero;
+    const auto in_d = x.below_e ? V::mul(su2, V::load(x.below_e + j)) : V::load(x.input_distance + j);
+    const auto d = V::fma(sw2, V::load(x.e + j), in_d);
+    // u = sin^2(theta/2), clipped to [0, 1]: (D - (sqrt q - sqrt q')^2) / 4c where the variances
+    // are close, (1 - lam) / 2 elsewhere (and where a variance is 0, inv_norm is 0: lam = 0, u =
+    // 1/2, the correlation-0 convention). max and min return their second operand when the first
+    // is NaN: a NaN cannot pass.
+    const auto cn = V::load(col_norm + j);
+    const auto cinv = V::load(col_inv_norm + j);
+    const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
+    const auto gap2 = V::mul(gap, gap);
+    const auto cc = V::mul(rnorm, cn);  // c = sqrt(q q')
+    const auto from_distance = V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv));
+    const auto from_correlation = V::fnma(s, V::mul(half_rinv, cinv), half);
+    const auto u = V::min(V::max(V::select_lt(gap2, cc, from_distance, from_correlation), zero), one);
+    // theta = 2 asin(sqrt u), through the smaller of u and 1 - u (asin(sqrt u) + asin(sqrt(1 - u))
+    // = pi/2); cos theta = 1 - 2u, sin theta = 2 sqrt(u (1 - u)).
+    const auto a = asin_of_sqrt<V>(V::min(u, V::sub(one, u)));
+    const auto theta = V::select_lt(u, half, V::add(a, a), V::fnma(two, a, pi));
+    const auto cosine = V::fnma(two, u, one);
+    const auto sine = V::mul(two, V::sqrt(V::fnma(u, u, u)));
+    // V = c (sin theta + (pi - theta) cos theta) / 2pi,  V' = (pi - theta) / 2pi,
+    // E = D/2 - (c/pi) (sin theta - theta cos theta).
+    const auto half_cc_over_pi = V::mul(V::mul(half, cc), inv_pi);  // c / 2pi
+    const auto angle = V::sub(pi, theta);
+    V::store(x.v + j, V::mul(half_cc_over_pi, V::fma(cosine, angle, sine)));
+    V::store(x.vth + j, V::mul(V::mul(V::mul(half, inv_pi), angle), th));
+    const auto f = sine_minus_theta_cosine<V>(theta, sine, cosine);
+    V::store(x.e + j, V::fnma(V::add(half_cc_over_pi, half_cc_over_pi), f, V::mul(half, d)));
+  }
+}
+
+}  // namespace rntk::engine
