@@ -29,8 +29,8 @@
 
 #include <cstddef>
 #include <numbers>
-#include <type_traits>
 
+#include "arcsine.hpp"
 #include "rntk/recursion.hpp"
 
 namespace rntk::engine {
@@ -60,75 +60,65 @@ inline double starting_distance(const SelfCell* row_before, const SelfCell* col_
   return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
 }
 
-// asin(sqrt(r)) for r in [0, 1/2], in float: sqrt(r) (1 + r P(r)) with P of degree 6, fitted here
-// by least squares on Chebyshev nodes; evaluated in float its relative error is below 1.4e-7
-// (measured at 200,001 points), about one unit in the last place, as libmvec's asinf.
-template <class V>
-inline typename V::R asin_of_sqrt(typename V::R r) {
-  const auto root = V::sqrt(r);
-  auto p = V::set1(0.0860374669f);
-  p = V::fma(p, r, V::set1(-0.0501917808f));
-  p = V::fma(p, r, V::set1(0.0493070558f));
-  p = V::fma(p, r, V::set1(0.0251852251f));
-  p = V::fma(p, r, V::set1(0.0451061434f));
-  p = V::fma(p, r, V::set1(0.0749847833f));
-  p = V::fma(p, r, V::set1(0.166666747f));
-  return V::fma(V::mul(root, r), p, root);
-}
-
-// One ReLU layer of one tile row at one step, in float (unrescaled walks): as layer_update_for
-// (tile_walk.hpp; `x` is its LayerLanes) for S, Th, V and V' Th, plus E: `x.e` holds E of the
-// previous cell on entry and of this cell on return, `x.below_e` the layer below's E at this cell
-// (null for layer 1, which reads `x.input_distance`, (su^2/m) |x - x'|^2 per lane). The arc-sine
-// is the polynomial above, so the update is one pass over the lanes (no library call).
-template <class V, class Lanes>
-inline void relu_distance_update(const Lanes& x, const SelfCell& row, const float* col_norm,
-                                 const float* col_inv_norm, std::size_t lanes, const Coefficients& c, bool frozen) {
-  static_assert(std::is_same_v<typename V::T, float>);
-  const auto sw2 = V::set1(static_cast<float>(c.sw2));
-  const auto su2 = V::set1(static_cast<float>(c.su2));
-  const auto sb2 = V::set1(static_cast<float>(c.sb2));
-  const auto rnorm = V::set1(static_cast<float>(row.norm));
-  const auto quarter_rinv = V::set1(static_cast<float>(0.25 * row.inv_norm));
-  const auto half_rinv = V::set1(static_cast<float>(0.5 * row.inv_norm));
-  const auto zero = V::set1(0.0f), half = V::set1(0.5f), one = V::set1(1.0f), two = V::set1(2.0f);
-  const auto pi = V::set1(std::numbers::pi_v<float>);
-  const auto inv_pi = V::set1(std::numbers::inv_pi_v<float>);
+// One ReLU layer of one tile row at one step: as layer_update_for (tile_walk.hpp; `x` is its
+// LayerLanes) for S, Th, V and V' Th, in one pass over the lanes (the arc-sine is a polynomial,
+// arcsine.hpp). Distance: also E, the half-angle from D where the variances are close; `x.e` holds
+// E of the previous cell on entry and of this cell on return, `x.below_e` the layer below's E at
+// this cell (null for layer 1, which reads `x.input_distance`, (su^2/m) |x - x'|^2 per lane).
+// Otherwise the half-angle is (1 - lam) / 2. Rescaled: sb^2 per lane from `x.bias` (the pair's
+// scale; ReLU is homogeneous, so nothing else changes).
+template <class V, bool Distance, bool Rescaled, class Lanes>
+inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T* col_norm,
+                        const typename V::T* col_inv_norm, std::size_t lanes, const Coefficients& c, bool frozen) {
+  using T = typename V::T;
+  const auto sw2 = V::set1(static_cast<T>(c.sw2));
+  const auto su2 = V::set1(static_cast<T>(c.su2));
+  const auto sb2 = V::set1(static_cast<T>(c.sb2));
+  const auto rnorm = V::set1(static_cast<T>(row.norm));
+  const auto quarter_rinv = V::set1(static_cast<T>(0.25 * row.inv_norm));
+  const auto half_rinv = V::set1(static_cast<T>(0.5 * row.inv_norm));
+  const auto zero = V::set1(T(0)), half = V::set1(T(0.5)), one = V::set1(T(1)), two = V::set1(T(2));
+  const auto pi = V::set1(std::numbers::pi_v<T>);
+  const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
   for (std::size_t j = 0; j < lanes; j += V::W) {
-    // S and Th (spec section 3), and D.
+    // S and Th (spec section 3).
     const auto in_v = x.below_v ? V::mul(su2, V::load(x.below_v + j)) : V::load(x.input + j);
-    const auto s = V::add(V::fma(sw2, V::load(x.v + j), in_v), sb2);
+    const auto s = V::add(V::fma(sw2, V::load(x.v + j), in_v), Rescaled ? V::load(x.bias + j) : sb2);
     auto th = V::fma(sw2, V::load(x.vth + j), s);
     if (x.below_vth) th = V::fma(su2, V::load(x.below_vth + j), th);
     if (frozen) th = zero;
-    const auto in_d = x.below_e ? V::mul(su2, V::load(x.below_e + j)) : V::load(x.input_distance + j);
-    const auto d = V::fma(sw2, V::load(x.e + j), in_d);
-    // u = sin^2(theta/2), clipped to [0, 1]: (D - (sqrt q - sqrt q')^2) / 4c where the variances
-    // are close, (1 - lam) / 2 elsewhere (and where a variance is 0, inv_norm is 0: lam = 0, u =
-    // 1/2, the correlation-0 convention). max and min return their second operand when the first
-    // is NaN: a NaN cannot pass.
+    // u = sin^2(theta/2), clipped to [0, 1]: (1 - lam) / 2, or with the distance (D - (sqrt q -
+    // sqrt q')^2) / 4c where the variances are close. Where a variance is 0, inv_norm is 0: lam =
+    // 0, u = 1/2, the correlation-0 convention. max and min return their second operand when the
+    // first is NaN: a NaN cannot pass.
     const auto cn = V::load(col_norm + j);
     const auto cinv = V::load(col_inv_norm + j);
-    const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
-    const auto gap2 = V::mul(gap, gap);
     const auto cc = V::mul(rnorm, cn);  // c = sqrt(q q')
-    const auto from_distance = V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv));
-    const auto from_correlation = V::fnma(s, V::mul(half_rinv, cinv), half);
-    const auto u = V::min(V::max(V::select_lt(gap2, cc, from_distance, from_correlation), zero), one);
+    auto u = V::fnma(s, V::mul(half_rinv, cinv), half);
+    typename V::R d;
+    if constexpr (Distance) {
+      const auto in_d = x.below_e ? V::mul(su2, V::load(x.below_e + j)) : V::load(x.input_distance + j);
+      d = V::fma(sw2, V::load(x.e + j), in_d);
+      const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
+      const auto gap2 = V::mul(gap, gap);
+      u = V::select_lt(gap2, cc, V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
+    }
+    u = V::min(V::max(u, zero), one);
     // theta = 2 asin(sqrt u), through the smaller of u and 1 - u (asin(sqrt u) + asin(sqrt(1 - u))
-    // = pi/2); cos theta = 1 - 2u, sin theta = 2 sqrt(u (1 - u)).
+    // = pi/2), exact for u >= 1/2; cos theta = 1 - 2u, sin theta = 2 sqrt(u (1 - u)).
     const auto a = asin_of_sqrt<V>(V::min(u, V::sub(one, u)));
     const auto theta = V::select_lt(u, half, V::add(a, a), V::fnma(two, a, pi));
     const auto cosine = V::fnma(two, u, one);
     const auto sine = V::mul(two, V::sqrt(V::fnma(u, u, u)));
-    // V = c (sin theta + (pi - theta) cos theta) / 2pi,  V' = (pi - theta) / 2pi,
-    // E = D/2 - (c/pi) (sin theta - theta cos theta).
+    // V = c (sin theta + (pi - theta) cos theta) / 2pi,  V' = (pi - theta) / 2pi.
     const auto half_cc_over_pi = V::mul(V::mul(half, cc), inv_pi);  // c / 2pi
     const auto angle = V::sub(pi, theta);
     V::store(x.v + j, V::mul(half_cc_over_pi, V::fma(cosine, angle, sine)));
     V::store(x.vth + j, V::mul(V::mul(V::mul(half, inv_pi), angle), th));
-    const auto f = sine_minus_theta_cosine<V>(theta, sine, cosine);
-    V::store(x.e + j, V::fnma(V::add(half_cc_over_pi, half_cc_over_pi), f, V::mul(half, d)));
+    if constexpr (Distance) {  // E = D/2 - (c/pi) (sin theta - theta cos theta)
+      const auto f = sine_minus_theta_cosine<V>(theta, sine, cosine);
+      V::store(x.e + j, V::fnma(V::add(half_cc_over_pi, half_cc_over_pi), f, V::mul(half, d)));
+    }
   }
 }
 

@@ -1,14 +1,12 @@
 // The tile walk for AVX2 with FMA (this file is compiled with -mavx2 -mfma): 4 doubles or 8 floats
-// per vector; arc-cosine and arc-sine from glibc's vector math library (libmvec).
+// per vector; arc-sine from glibc's vector math library (libmvec); ReLU's arc-cosine is a polynomial (arcsine.hpp).
 #include <immintrin.h>
 
 #include "dispatch.hpp"
 #include "tile_walk.hpp"
 
 extern "C" {
-__m256d _ZGVdN4v_acos(__m256d);
 __m256d _ZGVdN4v_asin(__m256d);
-__m256 _ZGVdN8v_acosf(__m256);
 __m256 _ZGVdN8v_asinf(__m256);
 }
 
@@ -33,7 +31,6 @@ struct Avx2d {
   static R sqrt(R a) { return _mm256_sqrt_pd(a); }
   // a < b ? x : y, lane by lane
   static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_pd(y, x, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
-  static R acos(R a) { return _ZGVdN4v_acos(a); }
   static R asin(R a) { return _ZGVdN4v_asin(a); }
 };
 
@@ -54,7 +51,6 @@ struct Avx2f {
   static R max(R a, R b) { return _mm256_max_ps(a, b); }
   static R sqrt(R a) { return _mm256_sqrt_ps(a); }
   static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
-  static R acos(R a) { return _ZGVdN8v_acosf(a); }
   static R asin(R a) { return _ZGVdN8v_asinf(a); }
 };
 

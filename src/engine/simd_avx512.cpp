@@ -1,5 +1,5 @@
 // The tile walk for AVX-512 (this file is compiled with -mavx512f -mavx512dq): 8 doubles or 16
-// floats per vector; arc-cosine and arc-sine from glibc's vector math library (libmvec).
+// floats per vector; arc-sine from glibc's vector math library (libmvec); ReLU's arc-cosine is a polynomial (arcsine.hpp).
 #include <immintrin.h>
 
 // GCC 12 warns that _mm512_min_pd / _mm512_max_pd read an uninitialised operand: their header passes
@@ -10,9 +10,7 @@
 #include "tile_walk.hpp"
 
 extern "C" {
-__m512d _ZGVeN8v_acos(__m512d);
 __m512d _ZGVeN8v_asin(__m512d);
-__m512 _ZGVeN16v_acosf(__m512);
 __m512 _ZGVeN16v_asinf(__m512);
 }
 
@@ -37,7 +35,6 @@ struct Avx512d {
   static R sqrt(R a) { return _mm512_sqrt_pd(a); }
   // a < b ? x : y, lane by lane
   static R select_lt(R a, R b, R x, R y) { return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_LT_OQ), y, x); }
-  static R acos(R a) { return _ZGVeN8v_acos(a); }
   static R asin(R a) { return _ZGVeN8v_asin(a); }
 };
 
@@ -58,7 +55,6 @@ struct Avx512f {
   static R max(R a, R b) { return _mm512_max_ps(a, b); }
   static R sqrt(R a) { return _mm512_sqrt_ps(a); }
   static R select_lt(R a, R b, R x, R y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x); }
-  static R acos(R a) { return _ZGVeN16v_acosf(a); }
   static R asin(R a) { return _ZGVeN16v_asinf(a); }
 };
 

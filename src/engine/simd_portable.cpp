@@ -1,5 +1,5 @@
 // The tile walk in portable scalar code (one lane per "vector"), for processors without AVX2; the
-// compiler may still vectorise what it can. std::acos / std::asin from libm.
+// compiler may still vectorise what it can. std::asin from libm.
 #include <cmath>
 
 #include "dispatch.hpp"
@@ -26,7 +26,6 @@ struct Portable {
   static R max(R a, R b) { return a > b ? a : b; }
   static R sqrt(R a) { return std::sqrt(a); }
   static R select_lt(R a, R b, R x, R y) { return a < b ? x : y; }
-  static R acos(R a) { return std::acos(a); }
   static R asin(R a) { return std::asin(a); }
 };
 

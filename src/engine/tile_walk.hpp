@@ -245,8 +245,9 @@ template <class V, Activation A, bool Rescaled>
 inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell& row,
                              const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
                              bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
-  if constexpr (A == Activation::kRelu && !Rescaled && std::is_same_v<typename V::T, float>) {
-    return relu_distance_update<V>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+  if constexpr (A == Activation::kRelu) {
+    if (x.e) return relu_update<V, true, Rescaled>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+    return relu_update<V, false, Rescaled>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
   }
   typename V::T* const v = x.v;
   typename V::T* const vth = x.vth;
@@ -281,11 +282,11 @@ inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell&
       auto th = V::fma(sw2, V::load(vth + j), Rescaled && th_down ? V::mul(s, V::load(th_down + j)) : s);
       if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
       if (frozen) th = V::set1(T(0));
-      if constexpr (A == Activation::kRelu || A == Activation::kLeakyRelu) {
+      if constexpr (A == Activation::kLeakyRelu) {
         // lam = S / sqrt(q q'), clipped to [-1, 1] (0 when a variance is 0: inv_norm is 0 then).
         V::store(v + j, V::min(one, V::max(minus_one, V::mul(s, V::mul(rinv, V::load(col_inv_norm + j))))));
         V::store(vth + j, th);
-        if constexpr (A == Activation::kLeakyRelu) V::store(scratch_b + j, s);
+        V::store(scratch_b + j, s);
       } else if constexpr (A == Activation::kErf) {
         // erf: the asin argument 2 S / sqrt((1 + 2q)(1 + 2q')), and V' Th with V' = (4/pi) /
         // sqrt(1 + 2(q + q') + 4 q q' (1 - rho^2)), rho^2 = S^2 / (q q') clipped to [0, 1] (spec
@@ -307,9 +308,7 @@ inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell&
   }
 
   // Pass 2: the library calls alone.
-  if constexpr (A == Activation::kRelu) {
-    for (std::size_t j = 0; j < lanes; j += V::W) V::store(scratch_a + j, V::acos(V::load(v + j)));
-  } else if constexpr (A == Activation::kErf) {
+  if constexpr (A == Activation::kErf) {
     for (std::size_t j = 0; j < lanes; j += V::W) V::store(v + j, V::mul(two_over_pi, V::asin(V::load(v + j))));
   } else if constexpr (A == Activation::kLeakyRelu) {
     for (std::size_t j = 0; j < lanes; j += V::W) V::store(scratch_a + j, V::asin(V::load(v + j)));
@@ -323,28 +322,19 @@ inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell&
   }
 
   // Pass 3: V and V' Th from the library's results.
-  if constexpr (A == Activation::kRelu || A == Activation::kLeakyRelu) {
+  if constexpr (A == Activation::kLeakyRelu) {
     const auto rnorm = V::set1(static_cast<T>(row.norm));
-    const auto pi = V::set1(static_cast<T>(std::numbers::pi));
-    const auto inv_two_pi = V::set1(static_cast<T>(0.5 / std::numbers::pi));
     const auto alpha2 = V::set1(alpha * alpha), beta2 = V::set1(beta * beta);
     for (std::size_t j = 0; j < lanes; j += V::W) {
       const auto lam = V::load(v + j);
       const auto cc = V::mul(rnorm, V::load(col_norm + j));  // c = sqrt(q q')
       const auto sine = V::sqrt(V::fnma(lam, lam, one));     // |lam| <= 1: never negative
-      if constexpr (A == Activation::kRelu) {
-        // V = c (lam (pi - acos lam) + sqrt(1 - lam^2)) / 2pi, V' = (pi - acos lam) / 2pi.
-        const auto angle = V::sub(pi, V::load(scratch_a + j));
-        V::store(v + j, V::mul(V::mul(cc, V::fma(lam, angle, sine)), inv_two_pi));
-        V::store(vth + j, V::mul(V::mul(angle, inv_two_pi), V::load(vth + j)));
-      } else {
-        // V = alpha^2 S + beta^2 (2c/pi)(sqrt(1 - lam^2) + lam asin lam), V' = alpha^2 + beta^2
-        // (2/pi) asin lam (activations.hpp).
-        const auto arcsine = V::load(scratch_a + j);
-        V::store(v + j, V::fma(alpha2, V::load(scratch_b + j),
-                               V::mul(V::mul(beta2, V::mul(two_over_pi, cc)), V::fma(lam, arcsine, sine))));
-        V::store(vth + j, V::mul(V::fma(beta2, V::mul(two_over_pi, arcsine), alpha2), V::load(vth + j)));
-      }
+      // V = alpha^2 S + beta^2 (2c/pi)(sqrt(1 - lam^2) + lam asin lam), V' = alpha^2 + beta^2
+      // (2/pi) asin lam (activations.hpp).
+      const auto arcsine = V::load(scratch_a + j);
+      V::store(v + j, V::fma(alpha2, V::load(scratch_b + j),
+                             V::mul(V::mul(beta2, V::mul(two_over_pi, cc)), V::fma(lam, arcsine, sine))));
+      V::store(vth + j, V::mul(V::fma(beta2, V::mul(two_over_pi, arcsine), alpha2), V::load(vth + j)));
     }
   }
 }
@@ -717,7 +707,7 @@ namespace rntk::engine {
 
 // The benchmark's calibration loop: the ReLU dual activation alone (spec section 2: V and V' from a
 // correlation and a scale), on arrays that stay in the L1 cache, with the same vector type and
-// vector arc-cosine as the tile walk. The cell throughput of the walk is compared with it.
+// arc-cosine (arcsine.hpp) as the tile walk. The cell throughput of the walk is compared with it.
 template <class V>
 void relu_dual_loop(const typename V::T* lam, const typename V::T* scale, typename V::T* v,
                     typename V::T* dv, std::size_t n, std::size_t repeats) {
@@ -728,7 +718,7 @@ void relu_dual_loop(const typename V::T* lam, const typename V::T* scale, typena
   for (std::size_t r = 0; r < repeats; ++r) {
     for (std::size_t j = 0; j < n; j += V::W) {
       const auto l = V::load(lam + j);
-      const auto angle = V::sub(pi, V::acos(l));
+      const auto angle = V::sub(pi, arc_cosine<V>(l));
       const auto sine = V::sqrt(V::fnma(l, l, one));
       V::store(v + j, V::mul(V::mul(V::load(scale + j), V::fma(l, angle, sine)), inv_two_pi));
       V::store(dv + j, V::mul(angle, inv_two_pi));
