@@ -236,10 +236,11 @@ struct ColumnLanes {
 // row's quantities come from `row`, the columns' from `col`.
 // Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
 // itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
-// ReLU in unrescaled walks takes its angle from the pair's distance (relu_distance.hpp).
-// The lanes are processed in passes so that no vector value is live across the calls into the
-// vector math library (which, like every call, may overwrite all vector registers): pass 1 computes
-// S and Th and the arc-cosine or arc-sine argument, pass 2 only calls the library, pass 3 finishes.
+// ReLU has its own one-pass update (relu_distance.hpp: in float, unrescaled, the angle comes from
+// the pair's distance). For the others the lanes are processed in passes so that no vector value is
+// live across the calls into the vector math library (which, like every call, may overwrite all
+// vector registers): pass 1 computes S and Th and the arc-sine argument, pass 2 only calls the
+// library, pass 3 finishes.
 // `scratch_a` and `scratch_b` hold `lanes` values each between passes.
 template <class V, Activation A, bool Rescaled>
 inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell& row,
