@@ -245,15 +245,20 @@ TEST(Engine, AllDepthsInOnePassEqualShallowerNetworksBitwise) {
   }
 }
 
+// The kernels of `s` in double and in float.
+std::pair<GramResult, GramResult> in_double_and_float(const SequenceSet& x, Settings s) {
+  s.engine.precision = Precision::kDouble;
+  GramResult d = gram(x.view(), s);
+  s.engine.precision = Precision::kFloat;
+  return {std::move(d), gram(x.view(), s)};
+}
+
 // Float arithmetic against double on z-normalised data: the error bound of the float mode.
 TEST(Engine, FloatModeStaysWithinItsErrorBound) {
   const SequenceSet x = random_set(40, 2, 50, 300, 15);
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
     for (int L : {1, 3}) {
-      Settings s{{1.4142135623730951, 1.0, 0.1, 0.0, 1.0, L, a}, {}, {}};
-      const GramResult d = gram(x.view(), s);
-      s.engine.precision = Precision::kFloat;
-      const GramResult f = gram(x.view(), s);
+      const auto [d, f] = in_double_and_float(x, Settings{{1.4142135623730951, 1.0, 0.1, 0.0, 1.0, L, a}, {}, {}});
       double worst = 0.0;
       for (std::size_t i = 0; i < x.size(); ++i) {
         for (std::size_t j = 0; j < x.size(); ++j) {
@@ -291,10 +296,7 @@ TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
     for (const int layers : {1, 2}) {
       KernelParams p{1.4142135623730951, 1.0, 0.1, 0.5, 1.0, layers, Activation::kRelu};
       p.readout = readout;
-      Settings s{p, {}, {}};
-      const GramResult d = gram(x.view(), s);
-      s.engine.precision = Precision::kFloat;
-      const GramResult f = gram(x.view(), s);
+      const auto [d, f] = in_double_and_float(x, Settings{p, {}, {}});
       double worst = 0.0;
       for (std::size_t i = 0; i < x.size(); ++i) {
         for (std::size_t j = 0; j < x.size(); ++j) {
