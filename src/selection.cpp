@@ -130,8 +130,8 @@ Grid parse_grid(const std::string& text, const std::string& source) {
   }
   // Without this, a grid of blanks or comments would search one point of the defaults unnoticed.
   if (grid.axes.empty()) {
-    throw parameter_error("the model-selection grid is empty: " + source +
-                          " has no axes; give one 'name = value, value, ...' per line or separated by ';'");
+    throw parameter_error(source + ": the model-selection grid is empty (no axes); give one 'name = value, "
+                          "value, ...' per line or separated by ';'");
   }
   return grid;
 }
