@@ -274,7 +274,7 @@ TEST(Engine, FloatModeStaysWithinItsErrorBound) {
   }
 }
 
-// Float ReLU takes its angle from the pairs' distances (src/engine/relu_distance.hpp). Long series
+// Float ReLU takes its angle from the pairs' distances (src/engine/relu_update.hpp). Long series
 // that are nearly equal are where the correlation form failed (6 % on UCR's ACSF1): copies of a
 // random walk with a little noise, of different lengths (the pairs start at different steps, from
 // the distance of the two previous self states) and an initial state (sigma_h > 0), for the

@@ -26,7 +26,7 @@
 #include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/recursion.hpp"
-#include "relu_distance.hpp"
+#include "relu_update.hpp"
 
 namespace rntk::engine {
 
@@ -83,7 +83,7 @@ class Scratch {
 template <class T>
 struct Workspace {
   Scratch<T> state_v, state_vth;           // [layer][row][padded column]
-  Scratch<T> state_e;                      // ReLU's distance form (relu_distance.hpp), same layout
+  Scratch<T> state_e;                      // ReLU's distance form (relu_update.hpp), same layout
   Scratch<T> sum_v, sum_vth;               // per-step readout: sums over the walk, same layout
   Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
   Scratch<T> col_x;                        // [channel][padded column], this step
@@ -209,7 +209,7 @@ template <class T>
 struct LayerLanes {
   T* v = nullptr;    // V, and below V' Th: the previous cell's on entry, this cell's on return
   T* vth = nullptr;
-  T* e = nullptr;    // ReLU's distance form (relu_distance.hpp): E, likewise; null in other walks
+  T* e = nullptr;    // ReLU's distance form (relu_update.hpp): E, likewise; null in other walks
   const T* below_v = nullptr;  // the layer below at this cell; null for layer 1
   const T* below_vth = nullptr;
   const T* below_e = nullptr;
@@ -236,7 +236,7 @@ struct ColumnLanes {
 // row's quantities come from `row`, the columns' from `col`.
 // Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
 // itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
-// ReLU has its own one-pass update (relu_distance.hpp: in float, unrescaled, the angle comes from
+// ReLU has its own one-pass update (relu_update.hpp; in float, unrescaled, the angle comes from
 // the pair's distance). For the others the lanes are processed in passes so that no vector value is
 // live across the calls into the vector math library (which, like every call, may overwrite all
 // vector registers): pass 1 computes S and Th and the arc-sine argument, pass 2 only calls the
@@ -421,7 +421,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     std::fill(col_down, col_down + Cp, T(1));
     std::fill(col_shift, col_shift + Cp, T(1));
   }
-  // ReLU's unrescaled walk also carries each pair's distance E (relu_distance.hpp).
+  // ReLU's unrescaled walk also carries each pair's distance E (relu_update.hpp).
   const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
   T* state_e = distance_form ? ws.state_e.get(L * R * Cp) : nullptr;
   T* distances = distance_form ? ws.input_distance.get(R * Cp) : nullptr;
@@ -609,7 +609,7 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       if (t > 0) col_shift[t] = std::ldexp(T(1), pair.col_cells[(t - 1) * L].scale - e);
     }
   }
-  // ReLU's unrescaled walk also carries the distance E (relu_distance.hpp).
+  // ReLU's unrescaled walk also carries the distance E (relu_update.hpp).
   const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
   T* state_e = distance_form ? ws.state_e.get(L * slots) : nullptr;
   T* distance = distance_form ? ws.input_distance.get(lanes) : nullptr;

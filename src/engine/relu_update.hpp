@@ -1,10 +1,13 @@
-// The ReLU cell update in distance form: the angle between the two pre-activations is taken from
-// their squared distance, which the walk carries, instead of from their correlation.
+// The ReLU cell update, one pass over the lanes of a tile row (relu_update). The angle theta between
+// the two pre-activations comes from its half-angle, u = sin^2(theta/2), as 2 asin(sqrt u) with the
+// polynomial of arcsine.hpp; u comes from the correlation, (1 - lam) / 2, or, in the distance form
+// (float, unrescaled walks: the tile walk decides), from the pairs' squared distance, which the
+// walk then carries.
 //
-// Why: near correlation 1 the arc-cosine is ill-conditioned. Rounding S (or lam = S / sqrt(q q'))
-// by one unit in the last place moves acos(lam) by about sqrt(2 eps): 3e-4 in float, and the NTK's
-// tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on long, highly correlated
-// series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of the two
+// Why the distance form: near correlation 1 the arc-cosine is ill-conditioned. Rounding S (or lam =
+// S / sqrt(q q')) by one unit in the last place moves acos(lam) by about sqrt(2 eps): 3e-4 in
+// float, and the NTK's tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on
+// long, highly correlated series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of the two
 // pre-activations, D = E[(h - h')^2] = q + q' - 2 S, is small exactly where the angle is, and it
 // has its own recursion without cancellation, so it keeps its relative accuracy and with it the
 // angle's:
