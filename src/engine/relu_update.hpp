@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <numbers>
+#include <type_traits>
 
 #include "arcsine.hpp"
 #include "rntk/recursion.hpp"
@@ -55,6 +56,14 @@ inline typename V::R sine_minus_theta_cosine(typename V::R theta, typename V::R 
   p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 3.0)));
   const auto series = V::mul(V::mul(p, z), theta);
   return V::select_lt(theta, V::set1(T(0.5)), series, V::fnma(theta, cosine, sine));
+}
+
+// Whether a walk carries the distance form: ReLU in float, unrescaled (`rescaled`: a sequence of
+// the walk has SelfCell::scale != 0). Double's correlation form is accurate to ~2e-8 in the angle
+// already, and rescaled walks cannot use the distance form (above).
+template <class T>
+constexpr bool uses_distance_form(Activation activation, bool rescaled) {
+  return std::is_same_v<T, float> && activation == Activation::kRelu && !rescaled;
 }
 
 // E of a pair at the cell where its walk starts: V_q + V_q' of the two steps before it (null:

@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <new>
 #include <numbers>
-#include <type_traits>
 #include <vector>
 
 #include "rntk/activations.hpp"
@@ -421,8 +420,8 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     std::fill(col_down, col_down + Cp, T(1));
     std::fill(col_shift, col_shift + Cp, T(1));
   }
-  // ReLU's unrescaled walk also carries each pair's distance E (relu_update.hpp).
-  const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
+  // Float ReLU's unrescaled walk also carries each pair's distance E (relu_update.hpp).
+  const bool distance_form = uses_distance_form<T>(in.activation, scaled);
   T* state_e = distance_form ? ws.state_e.get(L * R * Cp) : nullptr;
   T* distances = distance_form ? ws.input_distance.get(R * Cp) : nullptr;
   if (distance_form) std::fill(state_e, state_e + L * R * Cp, T(0));
@@ -609,8 +608,8 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       if (t > 0) col_shift[t] = std::ldexp(T(1), pair.col_cells[(t - 1) * L].scale - e);
     }
   }
-  // ReLU's unrescaled walk also carries the distance E (relu_update.hpp).
-  const bool distance_form = in.activation == Activation::kRelu && !scaled && std::is_same_v<T, float>;
+  // Float ReLU's unrescaled walk also carries the distance E (relu_update.hpp).
+  const bool distance_form = uses_distance_form<T>(in.activation, scaled);
   T* state_e = distance_form ? ws.state_e.get(L * slots) : nullptr;
   T* distance = distance_form ? ws.input_distance.get(lanes) : nullptr;
   if (distance_form) std::fill(state_e, state_e + L * slots, T(0));
