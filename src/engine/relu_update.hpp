@@ -40,20 +40,18 @@
 namespace rntk::engine {
 
 // sin(theta) - theta cos(theta) for theta in [0, pi]: its Taylor series below 0.5 (where the
-// difference cancels; 8 terms, truncation < 1e-17 relative), the formula above (cancellation at
-// most a factor 12).
+// difference cancels; truncated where the next term is below the precision: 4 terms in float,
+// 8 in double, truncation < 5e-9 and < 1e-17 relative), the formula above (cancellation at most a
+// factor 12).
 template <class V>
 inline typename V::R sine_minus_theta_cosine(typename V::R theta, typename V::R sine, typename V::R cosine) {
   using T = typename V::T;
+  static constexpr double kTerms[] = {1.0 / 3.0,        -1.0 / 30.0,         1.0 / 840.0,          -1.0 / 45360.0,
+                                      1.0 / 3991680.0, -1.0 / 518918400.0, 1.0 / 93405312000.0, -1.0 / 22230464256000.0};
+  constexpr int terms = std::is_same_v<T, float> ? 4 : 8;
   const auto z = V::mul(theta, theta);
-  auto p = V::set1(static_cast<T>(-1.0 / 22230464256000.0));
-  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 93405312000.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 518918400.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 3991680.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 45360.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 840.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(-1.0 / 30.0)));
-  p = V::fma(p, z, V::set1(static_cast<T>(1.0 / 3.0)));
+  auto p = V::set1(static_cast<T>(kTerms[terms - 1]));
+  for (int k = terms - 2; k >= 0; --k) p = V::fma(p, z, V::set1(static_cast<T>(kTerms[k])));
   const auto series = V::mul(V::mul(p, z), theta);
   return V::select_lt(theta, V::set1(T(0.5)), series, V::fnma(theta, cosine, sine));
 }
@@ -89,9 +87,10 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
   const auto rnorm = V::set1(static_cast<T>(row.norm));
   const auto quarter_rinv = V::set1(static_cast<T>(0.25 * row.inv_norm));
   const auto half_rinv = V::set1(static_cast<T>(0.5 * row.inv_norm));
-  const auto zero = V::set1(T(0)), half = V::set1(T(0.5)), one = V::set1(T(1)), two = V::set1(T(2));
+  const auto zero = V::set1(T(0)), half = V::set1(T(0.5)), one = V::set1(T(1));
   const auto pi = V::set1(std::numbers::pi_v<T>);
   const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
+  const auto inv_two_pi = V::set1(static_cast<T>(0.5 * std::numbers::inv_pi));
   for (std::size_t j = 0; j < lanes; j += V::W) {
     // S and Th (spec section 3).
     const auto in_v = x.below_v ? V::mul(su2, V::load(x.below_v + j)) : V::load(x.input + j);
@@ -99,13 +98,12 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
     auto th = V::fma(sw2, V::load(x.vth + j), s);
     if (x.below_vth) th = V::fma(su2, V::load(x.below_vth + j), th);
     if (frozen) th = zero;
-    // u = sin^2(theta/2), clipped to [0, 1]: (1 - lam) / 2, or with the distance (D - (sqrt q -
-    // sqrt q')^2) / 4c where the variances are close. Where a variance is 0, inv_norm is 0: lam =
-    // 0, u = 1/2, the correlation-0 convention. max and min return their second operand when the
-    // first is NaN: a NaN cannot pass.
+    // u = sin^2(theta/2): (1 - lam) / 2, or with the distance (D - (sqrt q - sqrt q')^2) / 4c where
+    // the variances are close. Where a variance is 0, inv_norm is 0: lam = 0, u = 1/2, the
+    // correlation-0 convention.
     const auto cn = V::load(col_norm + j);
     const auto cinv = V::load(col_inv_norm + j);
-    const auto cc = V::mul(rnorm, cn);  // c = sqrt(q q')
+    const auto c_over_pi = V::mul(V::mul(rnorm, cn), inv_pi);  // sqrt(q q') / pi, symmetric in the pair
     auto u = V::fnma(s, V::mul(half_rinv, cinv), half);
     typename V::R d;
     if constexpr (Distance) {
@@ -113,23 +111,26 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
       d = V::fma(sw2, V::load(x.e + j), in_d);
       const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
       const auto gap2 = V::mul(gap, gap);
-      u = V::select_lt(gap2, cc, V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
+      u = V::select_lt(gap2, V::mul(rnorm, cn), V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
     }
-    u = V::min(V::max(u, zero), one);
-    // theta = 2 asin(sqrt u), through the smaller of u and 1 - u (asin(sqrt u) + asin(sqrt(1 - u))
-    // = pi/2), exact for u >= 1/2; cos theta = 1 - 2u, sin theta = 2 sqrt(u (1 - u)).
-    const auto a = asin_of_sqrt<V>(V::min(u, V::sub(one, u)));
-    const auto theta = V::select_lt(u, half, V::add(a, a), V::fnma(two, a, pi));
-    const auto cosine = V::fnma(two, u, one);
-    const auto sine = V::mul(two, V::sqrt(V::fnma(u, u, u)));
-    // V = c (sin theta + (pi - theta) cos theta) / 2pi,  V' = (pi - theta) / 2pi.
-    const auto half_cc_over_pi = V::mul(V::mul(half, cc), inv_pi);  // c / 2pi
-    const auto angle = V::sub(pi, theta);
-    V::store(x.v + j, V::mul(half_cc_over_pi, V::fma(cosine, angle, sine)));
-    V::store(x.vth + j, V::mul(V::mul(V::mul(half, inv_pi), angle), th));
+    // r = min(u, 1 - u), clipped to [0, 1/2], and theta = 2 asin(sqrt r) for u < 1/2, pi - 2
+    // asin(sqrt r) above. max returns its second operand when the first is NaN: a NaN cannot pass.
+    // With g = (pi - theta) for u < 1/2, -(pi - theta) above, and h = 1/2 - r = |cos theta| / 2:
+    //   V  = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h)
+    //   V' = (pi - theta) / 2pi = |g| / 2pi.
+    const auto r = V::max(V::min(u, V::sub(one, u)), zero);
+    const auto two_a = twice_asin_of_sqrt<V>(r);
+    const auto g = V::sub(V::select_lt(u, half, pi, zero), two_a);
+    const auto h = V::sub(half, r);
+    const auto half_sine = V::sqrt(V::mul(r, V::sub(one, r)));  // sin(theta) / 2
+    V::store(x.v + j, V::mul(c_over_pi, V::fma(g, h, half_sine)));
+    V::store(x.vth + j, V::mul(V::mul(V::abs(g), inv_two_pi), th));
     if constexpr (Distance) {  // E = D/2 - (c/pi) (sin theta - theta cos theta)
-      const auto f = sine_minus_theta_cosine<V>(theta, sine, cosine);
-      V::store(x.e + j, V::fnma(V::add(half_cc_over_pi, half_cc_over_pi), f, V::mul(half, d)));
+      const auto theta = V::select_lt(u, half, two_a, V::sub(pi, two_a));  // small angles keep their bits
+      const auto cosine = V::add(h, h);
+      const auto f = sine_minus_theta_cosine<V>(theta, V::add(half_sine, half_sine),
+                                                V::select_lt(u, half, cosine, V::sub(zero, cosine)));
+      V::store(x.e + j, V::fnma(c_over_pi, f, V::mul(half, d)));
     }
   }
 }

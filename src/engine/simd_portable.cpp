@@ -25,6 +25,7 @@ struct Portable {
   static R min(R a, R b) { return a < b ? a : b; }
   static R max(R a, R b) { return a > b ? a : b; }
   static R sqrt(R a) { return std::sqrt(a); }
+  static R abs(R a) { return std::fabs(a); }
   static R select_lt(R a, R b, R x, R y) { return a < b ? x : y; }
   static R asin(R a) { return std::asin(a); }
 };
