@@ -172,6 +172,7 @@ engine::TileInput GramEngine::tile_input(const Tile& tile) const {
   in.col_values = cs.last_values.data() + tile.col_begin;
   in.row_cells = rs.last_cells.data() + tile.row_begin;
   in.col_cells = cs.last_cells.data() + tile.col_begin;
+  in.upper_only = symmetric() && tile.row_begin == tile.col_begin;
   return in;
 }
 

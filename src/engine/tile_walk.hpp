@@ -46,6 +46,9 @@ struct TileInput {
   std::size_t frozen_layers = 0;
   double leaky_slope = 0.0;
   const Duals* duals = nullptr;  // for activations without a vectorised closed form
+  // Rows and columns are the same sequences in the same order (a diagonal tile of a symmetric
+  // Gram): only the pairs j >= i are wanted; the walk may leave the others at any finite value.
+  bool upper_only = false;
 };
 
 // Where the results go: for each depth d = 1 .. layers (index d - 1) a row-major rows x cols block
@@ -501,23 +504,28 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
           }
         }
       }
+      // A diagonal tile of a symmetric Gram walks its upper triangle: row i from the vector that
+      // holds column i (the engine mirrors the rest).
+      const std::size_t first = in.upper_only ? std::min(i / W * W, lanes) : 0;
       for (std::size_t l = 0; l < L; ++l) {
-        T* v = state_v + (l * R + i) * Cp;
-        T* vth = state_vth + (l * R + i) * Cp;
-        LayerLanes<T> lane{.v = v, .vth = vth, .input = input, .bias = homogeneous ? bias : nullptr,
-                           .th_down = homogeneous ? nullptr : bias};
+        T* v = state_v + (l * R + i) * Cp + first;
+        T* vth = state_vth + (l * R + i) * Cp + first;
+        T* lane_bias = bias ? bias + first : nullptr;
+        LayerLanes<T> lane{.v = v, .vth = vth, .input = input + first, .bias = homogeneous ? lane_bias : nullptr,
+                           .th_down = homogeneous ? nullptr : lane_bias};
         if (l) lane.below_v = v - R * Cp, lane.below_vth = vth - R * Cp;
         if (distance_form) {
-          lane.e = state_e + (l * R + i) * Cp;
+          lane.e = state_e + (l * R + i) * Cp + first;
           if (l) lane.below_e = lane.e - R * Cp;
-          lane.input_distance = distance;
+          lane.input_distance = distance + first;
         }
-        layer_update<V>(lane, cells[l], {col_q + l * Cp, col_norm + l * Cp, col_inv_norm + l * Cp, col_inv_q + l * Cp},
-                        lanes, in, l < in.frozen_layers, lane_a, lane_b);
+        const std::size_t c = l * Cp + first;
+        layer_update<V>(lane, cells[l], {col_q + c, col_norm + c, col_inv_norm + c, col_inv_q + c}, lanes - first, in,
+                        l < in.frozen_layers, lane_a, lane_b);
         if (per_step) {
-          T* sv = sum_v + (l * R + i) * Cp;
-          T* svth = sum_vth + (l * R + i) * Cp;
-          for (std::size_t j = 0; j < lanes; j += W) {
+          T* sv = sum_v + (l * R + i) * Cp + first;
+          T* svth = sum_vth + (l * R + i) * Cp + first;
+          for (std::size_t j = 0; j < lanes - first; j += W) {
             V::store(sv + j, V::add(V::load(sv + j), V::load(v + j)));
             V::store(svth + j, V::add(V::load(svth + j), V::load(vth + j)));
           }
