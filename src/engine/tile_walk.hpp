@@ -98,6 +98,14 @@ struct Workspace {
   Scratch<T> col_down, col_shift, bias;
 };
 
+// Asks for the self cells of a later step of a sequence (`layers` of them from `cells`): a tile
+// reads 2 x 64 sequences' cells at a time, one step further at each step of the walk, more
+// streams than the hardware prefetcher follows.
+inline void prefetch_cells(const SelfCell* cells, std::size_t layers) {
+  __builtin_prefetch(cells);
+  __builtin_prefetch(reinterpret_cast<const char*>(cells + layers) - 1);
+}
+
 // Lane counts are rounded up to whole vectors.
 template <std::size_t W>
 constexpr std::size_t padded(std::size_t n) {
@@ -445,6 +453,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     }
     for (std::size_t j = 0; j < cols_k; ++j) {
       const SelfCell* cells = in.col_cells[j] - k * L;
+      if (k >= 2) prefetch_cells(cells + 2 * L, L);
       for (std::size_t l = 0; l < L; ++l) {
         col_q[l * Cp + j] = static_cast<T>(cells[l].q);
         col_norm[l * Cp + j] = static_cast<T>(cells[l].norm);
@@ -474,6 +483,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     if (distance_form) step_input_products<V, true>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, distances);
     for (std::size_t i = 0; i < rows_k; ++i) {
       const SelfCell* cells = in.row_cells[i] - k * L;
+      if (k >= 2) prefetch_cells(cells + 2 * L, L);
       T* input = inputs + i * Cp;
       T* distance = distance_form ? distances + i * Cp : nullptr;
       if (scaled) {
