@@ -351,8 +351,8 @@ inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell&
 }
 
 // layer_update_for, with the activation's branch chosen once per call rather than once per lane.
-// Kept out of line, as the compiler chose before the rescaled variant existed: inlining both
-// variants into the walk made the plain walk slower.
+// Kept out of line, as the compiler chose before the rescaled variant existed: inlining every
+// activation's update into the walk made the plain walk slower.
 template <class V, bool Rescaled>
 [[gnu::noinline]] void layer_update_as(const LayerLanes<typename V::T>& x, const SelfCell& row,
                                        const ColumnLanes<typename V::T>& col, std::size_t lanes,
@@ -375,12 +375,18 @@ template <class V, bool Rescaled>
   }
 }
 
-// The plain walk's update is compiled without the rescaling's per-lane loads.
+// The plain walk's update is compiled without the rescaling's per-lane loads. ReLU's one-pass
+// update is inlined into the walk: out of line, each call (one per row, layer and step, a few
+// vectors long) set up its two dozen constants again, which cost 6 % of the ReLU walk.
 template <class V>
 inline void layer_update(const LayerLanes<typename V::T>& x, const SelfCell& row,
                          const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
                          bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
   if (x.bias || x.th_down) return layer_update_as<V, true>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
+  if (in.activation == Activation::kRelu) {
+    if (x.e) return relu_update<V, true, false>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+    return relu_update<V, false, false>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+  }
   layer_update_as<V, false>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
 }
 
