@@ -1,10 +1,11 @@
 // One benchmark case of the Gram engine, or the calibration loop; run by bench/run_benchmark.py,
 // which measures peak memory around it and compares it with the NumPy reference.
 //
-//   rntk_gram_bench CASE --threads N [--write DIR]
+//   rntk_gram_bench CASE --threads N [--tile N] [--write DIR]
 //       CASE: relu | erf | ragged | m64 | float | mean (docs/PERFORMANCE.md lists their sizes).
 //       Prints "seconds=S cells=C" for the symmetric NTK + NNGP Gram matrix, where cells counts
-//       cell-layer updates: pairs i < j x the walk length min(T_i, T_j) x layers. --write DIR saves
+//       cell-layer updates: pairs i < j x the walk length min(T_i, T_j) x layers. --tile N sets
+//       the engine's tile_size (default: the library's). --write DIR saves
 //       the data (values.npy, offsets.npy) and the result (ntk.npy, nngp.npy) for the check.
 //   rntk_gram_bench ceiling --threads N
 //       Prints "duals_per_second=R": the ReLU dual activation alone on arrays in L1, on N threads.
@@ -65,9 +66,10 @@ void save(const std::string& path, const rntk::Matrix& m) {
   f.commit();
 }
 
-int run_case(const std::string& name, int threads, const std::string& dir) {
+int run_case(const std::string& name, int threads, int tile, const std::string& dir) {
   Case c = make_case(name);
   c.settings.engine.threads = threads;
+  if (tile) c.settings.engine.tile_size = tile;
   const rntk::SequenceSet x = make_data(c);
   const auto start = Clock::now();
   const rntk::GramResult k = rntk::gram(x.view(), c.settings);
@@ -126,20 +128,21 @@ int run_ceiling(int threads) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling --threads N [--write DIR]\n");
+    std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling --threads N [--tile N] [--write DIR]\n");
     return 2;
   }
   try {
-    int threads = 2;
+    int threads = 2, tile = 0;
     std::string dir;
     for (int a = 2; a + 1 < argc; a += 2) {
       if (std::string(argv[a]) == "--threads") threads = std::stoi(argv[a + 1]);
       if (std::string(argv[a]) == "--write") dir = argv[a + 1];
+      if (std::string(argv[a]) == "--tile") tile = std::stoi(argv[a + 1]);
     }
     const std::string what = argv[1];
-    return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, dir);
+    return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, tile, dir);
   } catch (const std::exception& e) {  // an unknown case, a bad number, an unwritable folder
-    std::fprintf(stderr, "rntk_gram_bench: %s\nusage: rntk_gram_bench CASE|ceiling --threads N [--write DIR]\n", e.what());
+    std::fprintf(stderr, "rntk_gram_bench: %s\nusage: rntk_gram_bench CASE|ceiling --threads N [--tile N] [--write DIR]\n", e.what());
     return 2;
   }
 }
