@@ -263,8 +263,9 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
     for (std::size_t c = 0; c < C; ++c) {
       const std::size_t j = col_order_[tile.col_begin + c];
       const bool mirror = diagonal_tile && c < r;
-      const bool same = !mirror && ((sym && i == j) ||
-                                    same_sample(rows_[i], row_stats_.fingerprint(i), cols_[j], col_stats.fingerprint(j)));
+      const std::uint64_t fingerprint = row_stats_.fingerprint(i);  // tested here first: most pairs differ
+      const bool same = !mirror && ((sym && i == j) || (fingerprint == col_stats.fingerprint(j) &&
+                                                        same_sample(rows_[i], fingerprint, cols_[j], fingerprint)));
       const int ntk_scale = row_stats_.scale(i) + col_stats.scale(j);
       const int nngp_scale = row_stats_.nngp_scale(i) + col_stats.nngp_scale(j);
       for (std::size_t l = 0; l < L; ++l) {
@@ -281,7 +282,7 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
           } else if (!std::isfinite(value)) {
             throw numeric_error(overflow_message(i, j, settings_.kernel) + precision_hint);
           }
-          if (selection.scaled) continue;
+          if (selection.scaled || scale == 0) continue;
           value = std::ldexp(value, scale);
           if (!std::isfinite(value)) throw numeric_error(overflow_message(i, j, settings_.kernel, true));
         }
