@@ -9,7 +9,8 @@ asin(x). P is fitted by least squares in the Chebyshev basis on Chebyshev nodes 
 against long-double values of (asin(sqrt z)/sqrt z - 1) / z, and converted to powers of z. The
 error is measured at 400,001 points of r in [0, 1/2], every operation rounded to the target
 precision (multiply-adds as a product and a sum, so slightly pessimistic), relative to long-double
-2 asin(sqrt r). Prints the coefficients (constant term first) as C++.
+2 asin(sqrt r). P is evaluated as arcsine.hpp does: by Horner's rule in float, as E(z^2) + z O(z^2)
+in double. Prints the coefficients (constant term first) as C++.
 """
 
 import numpy as np
@@ -33,9 +34,18 @@ def relative_error(coefficients, dtype):
     y = (dtype(1) - dtype(2) * r).astype(dtype)
     x = np.where(low, np.sqrt(r), y).astype(dtype)
     z = np.where(low, r, (y * y).astype(dtype)).astype(dtype)
-    p = np.full_like(z, c[-1])
-    for k in range(len(c) - 2, -1, -1):
-        p = (p * z + c[k]).astype(dtype)
+    if len(c) > 7:  # arcsine.hpp's even/odd split: P(z) = E(z^2) + z O(z^2)
+        z2 = (z * z).astype(dtype)
+        even, odd = np.full_like(z, c[-2]), np.full_like(z, c[-1])
+        for k in range(len(c) - 4, -1, -2):
+            even = (even * z2 + c[k]).astype(dtype)
+        for k in range(len(c) - 3, 0, -2):
+            odd = (odd * z2 + c[k]).astype(dtype)
+        p = (odd * z + even).astype(dtype)
+    else:
+        p = np.full_like(z, c[-1])
+        for k in range(len(c) - 2, -1, -1):
+            p = (p * z + c[k]).astype(dtype)
     arcsine = ((x * z).astype(dtype) * p + x).astype(dtype)
     angle = np.where(low, (arcsine + arcsine).astype(dtype), (dtype(np.pi / 2) - arcsine).astype(dtype))
     exact = 2 * np.arcsin(np.sqrt(r.astype(np.longdouble)))
