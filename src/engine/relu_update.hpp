@@ -119,13 +119,14 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
     //   V  = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h)
     //   V' = (pi - theta) / 2pi = |g| / 2pi.
     const auto r = V::max(V::min(u, V::sub(one, u)), zero);
-    const auto two_a = twice_asin_of_sqrt<V>(r);
-    const auto g = V::sub(V::select_lt(u, half, pi, zero), two_a);
+    const AngleParts<V> a = half_angle_parts<V>(r);  // 2 asin(sqrt r) = a.arcsine a.factor + a.offset
+    const auto g = V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, pi, zero), a.offset));
     const auto h = V::sub(half, r);
     const auto half_sine = V::sqrt(V::mul(r, V::sub(one, r)));  // sin(theta) / 2
     V::store(x.v + j, V::mul(c_over_pi, V::fma(g, h, half_sine)));
     V::store(x.vth + j, V::mul(V::mul(V::abs(g), inv_two_pi), th));
     if constexpr (Distance) {  // E = D/2 - (c/pi) (sin theta - theta cos theta)
+      const auto two_a = V::fma(a.arcsine, a.factor, a.offset);
       const auto theta = V::select_lt(u, half, two_a, V::sub(pi, two_a));  // small angles keep their bits
       const auto cosine = V::add(h, h);
       const auto f = sine_minus_theta_cosine<V>(theta, V::add(half_sine, half_sine),
