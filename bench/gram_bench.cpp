@@ -9,6 +9,9 @@
 //       the data (values.npy, offsets.npy) and the result (ntk.npy, nngp.npy) for the check.
 //   rntk_gram_bench ceiling --threads N
 //       Prints "duals_per_second=R": the ReLU dual activation alone on arrays in L1, on N threads.
+//   rntk_gram_bench update --threads N
+//       Prints "cells_per_second=R": the ReLU cell update alone (double) on one tile's state, on N
+//       threads: the walk's arithmetic without the walk around it.
 #include <omp.h>
 
 #include <chrono>
@@ -124,11 +127,47 @@ int run_ceiling(int threads) {
   return 0;
 }
 
+// The ReLU update alone (relu_update_loop): one tile's state at one step, 64 rows x 64 lanes x 2
+// layers (128 KiB, in L2), updated over and over on each thread; cell-layer updates per second.
+int run_update(int threads) {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const std::size_t rows = 64, lanes = 64, repeats = 25000;  // about 0.2 s
+  const auto start = Clock::now();
+#pragma omp parallel num_threads(threads)
+  {
+    std::mt19937_64 rng(omp_get_thread_num());
+    std::uniform_real_distribution<double> u(0.5, 1.5);
+    std::vector<double> v(2 * rows * lanes), vth(2 * rows * lanes), input(rows * lanes), norm(2 * lanes),
+        inv_norm(2 * lanes);
+    for (double& x : v) x = 0.3 * u(rng);
+    for (double& x : vth) x = u(rng);
+    for (double& x : input) x = u(rng) - 1.0;
+    for (std::size_t j = 0; j < norm.size(); ++j) norm[j] = u(rng), inv_norm[j] = 1.0 / norm[j];
+    rntk::SelfCell row;
+    row.q = 1.21, row.norm = 1.1, row.inv_norm = 1.0 / 1.1, row.inv_q = 1.0 / 1.21;
+    if (avx512) {
+      rntk::engine::relu_update_loop_avx512(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
+                                            rows, lanes, repeats);
+    } else if (avx2) {
+      rntk::engine::relu_update_loop_avx2(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
+                                          rows, lanes, repeats);
+    } else {
+      rntk::engine::relu_update_loop_portable(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
+                                              rows, lanes, repeats);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("cells_per_second=%.6e\n", static_cast<double>(rows * lanes * 2 * repeats) * threads / seconds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling --threads N [--tile N] [--write DIR]\n");
+    std::fprintf(stderr, "usage: rntk_gram_bench CASE|ceiling|update --threads N [--tile N] [--write DIR]\n");
     return 2;
   }
   try {
@@ -140,9 +179,11 @@ int main(int argc, char** argv) {
       if (std::string(argv[a]) == "--tile") tile = std::stoi(argv[a + 1]);
     }
     const std::string what = argv[1];
-    return what == "ceiling" ? run_ceiling(threads) : run_case(what, threads, tile, dir);
+    if (what == "ceiling") return run_ceiling(threads);
+    if (what == "update") return run_update(threads);
+    return run_case(what, threads, tile, dir);
   } catch (const std::exception& e) {  // an unknown case, a bad number, an unwritable folder
-    std::fprintf(stderr, "rntk_gram_bench: %s\nusage: rntk_gram_bench CASE|ceiling --threads N [--tile N] [--write DIR]\n", e.what());
+    std::fprintf(stderr, "rntk_gram_bench: %s\nusage: rntk_gram_bench CASE|ceiling|update --threads N [--tile N] [--write DIR]\n", e.what());
     return 2;
   }
 }

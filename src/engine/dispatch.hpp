@@ -28,4 +28,15 @@ void relu_dual_loop_avx2(const double* lam, const double* scale, double* v, doub
 void relu_dual_loop_portable(const double* lam, const double* scale, double* v, double* dv, std::size_t n,
                              std::size_t repeats);
 
+// The update-alone loop (relu_update_loop in tile_walk.hpp) per instruction set.
+void relu_update_loop_avx512(double* v, double* vth, const double* input, const double* col_norm,
+                             const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                             std::size_t repeats);
+void relu_update_loop_avx2(double* v, double* vth, const double* input, const double* col_norm,
+                           const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                           std::size_t repeats);
+void relu_update_loop_portable(double* v, double* vth, const double* input, const double* col_norm,
+                               const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                               std::size_t repeats);
+
 }  // namespace rntk::engine

@@ -73,4 +73,10 @@ void relu_dual_loop_avx2(const double* lam, const double* scale, double* v, doub
   relu_dual_loop<Avx2d>(lam, scale, v, dv, n, repeats);
 }
 
+void relu_update_loop_avx2(double* v, double* vth, const double* input, const double* col_norm,
+                           const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                           std::size_t repeats) {
+  relu_update_loop<Avx2d>(v, vth, input, col_norm, col_inv_norm, row, rows, lanes, repeats);
+}
+
 }  // namespace rntk::engine

@@ -77,4 +77,10 @@ void relu_dual_loop_avx512(const double* lam, const double* scale, double* v, do
   relu_dual_loop<Avx512d>(lam, scale, v, dv, n, repeats);
 }
 
+void relu_update_loop_avx512(double* v, double* vth, const double* input, const double* col_norm,
+                             const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                             std::size_t repeats) {
+  relu_update_loop<Avx512d>(v, vth, input, col_norm, col_inv_norm, row, rows, lanes, repeats);
+}
+
 }  // namespace rntk::engine

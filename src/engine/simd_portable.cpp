@@ -51,4 +51,10 @@ void relu_dual_loop_portable(const double* lam, const double* scale, double* v, 
   relu_dual_loop<Portable<double>>(lam, scale, v, dv, n, repeats);
 }
 
+void relu_update_loop_portable(double* v, double* vth, const double* input, const double* col_norm,
+                               const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                               std::size_t repeats) {
+  relu_update_loop<Portable<double>>(v, vth, input, col_norm, col_inv_norm, row, rows, lanes, repeats);
+}
+
 }  // namespace rntk::engine

@@ -750,4 +750,25 @@ void relu_dual_loop(const typename V::T* lam, const typename V::T* scale, typena
   }
 }
 
+// The benchmark's second reference: the ReLU cell update (relu_update, double) alone, over the
+// state of one tile at one step (`rows` x `lanes` x 2 layers, row-major as in the walk, in cache),
+// repeated: the walk's arithmetic without the walk around it (gathers, input products, readout).
+// `v` and `vth` hold 2 * rows * lanes values, `input` rows * lanes, the column arrays 2 * lanes.
+template <class V>
+void relu_update_loop(double* v, double* vth, const double* input, const double* col_norm,
+                      const double* col_inv_norm, const SelfCell& row, std::size_t rows, std::size_t lanes,
+                      std::size_t repeats) {
+  const Coefficients c{KernelParams{}, 1};
+  for (std::size_t r = 0; r < repeats; ++r) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t l = 0; l < 2; ++l) {
+        LayerLanes<double> x{.v = v + (l * rows + i) * lanes, .vth = vth + (l * rows + i) * lanes,
+                             .input = input + i * lanes};
+        if (l) x.below_v = x.v - rows * lanes, x.below_vth = x.vth - rows * lanes;
+        relu_update<V, false, false>(x, row, col_norm + l * lanes, col_inv_norm + l * lanes, lanes, c, false);
+      }
+    }
+  }
+}
+
 }  // namespace rntk::engine
