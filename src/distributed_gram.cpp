@@ -298,11 +298,11 @@ std::size_t gram_memory_bytes(SequenceSetView x, const SequenceSetView* y, const
   const std::size_t stats = steps * L * 8 * sizeof(double) * directions;
   const std::size_t kinds = (selection.ntk ? 1 : 0) + (selection.nngp ? 1 : 0);
   const std::size_t depths = selection.all_depths ? L : 1;
-  const std::size_t tile = static_cast<std::size_t>(settings.engine.tile_size);
+  const std::size_t cols = y ? y->size() : x.size();
+  const std::size_t tile = resolve_tile_size(settings.engine.tile_size, x.size(), cols, !y, settings.engine.threads);
   // Per thread: the tile's result blocks (both directions) and the walk's per-pair state.
   const std::size_t per_thread = tile * tile * sizeof(double) * (kinds * depths * directions + 6 * L);
   const std::size_t threads = static_cast<std::size_t>(resolve_threads(settings.engine.threads));
-  const std::size_t cols = y ? y->size() : x.size();
   const std::size_t matrices = whole_matrices ? x.size() * cols * sizeof(double) * kinds * depths * directions : 0;
   return values + stats + threads * per_thread + matrices;
 }

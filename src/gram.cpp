@@ -166,8 +166,16 @@ GramEngine::GramEngine(SequenceSetView x, SequenceSetView y, const Settings& set
 
 GramEngine::~GramEngine() = default;
 
+std::size_t resolve_tile_size(int tile_size, std::size_t rows, std::size_t cols, bool symmetric, int threads) {
+  if (tile_size > 0) return static_cast<std::size_t>(tile_size);
+  const std::size_t a = (rows + 127) / 128, b = (cols + 127) / 128;
+  const std::size_t tiles = symmetric ? a * (a + 1) / 2 : a * b;
+  return tiles >= 8 * static_cast<std::size_t>(resolve_threads(threads)) ? 128 : 64;
+}
+
 std::vector<Tile> GramEngine::tiles() const {
-  return plan_tiles(rows(), cols(), symmetric(), static_cast<std::size_t>(settings_.engine.tile_size));
+  return plan_tiles(rows(), cols(), symmetric(),
+                    resolve_tile_size(settings_.engine.tile_size, rows(), cols(), symmetric(), settings_.engine.threads));
 }
 
 engine::TileInput GramEngine::tile_input(const Tile& tile) const {

@@ -199,7 +199,7 @@ TEST(Engine, ResultIsBitwiseIndependentOfThreadsAndTileSize) {
   const GramResult base_sym = gram(x.view(), Settings{p, {}, {1, 64}});
   const GramResult base_cross = gram(x.view(), y.view(), Settings{p, {}, {1, 64}});
   for (const EngineOptions e : {EngineOptions{2, 64}, EngineOptions{2, 1}, EngineOptions{2, 7},
-                                EngineOptions{1, 16}, EngineOptions{3, 1000}}) {
+                                EngineOptions{1, 16}, EngineOptions{3, 1000}, EngineOptions{2, 0}}) {
     SCOPED_TRACE("threads " + std::to_string(e.threads) + " tile " + std::to_string(e.tile_size));
     const GramResult sym = gram(x.view(), Settings{p, {}, e});
     const GramResult cross = gram(x.view(), y.view(), Settings{p, {}, e});
@@ -208,6 +208,14 @@ TEST(Engine, ResultIsBitwiseIndependentOfThreadsAndTileSize) {
     EXPECT_TRUE(bitwise_equal(cross.ntk, base_cross.ntk));
     EXPECT_TRUE(bitwise_equal(cross.nngp, base_cross.nngp));
   }
+}
+
+TEST(Engine, AutomaticTileSizeIs128WhereEveryThreadKeepsEightTiles) {
+  EXPECT_EQ(resolve_tile_size(0, 2000, 2000, true, 2), 128u);  // 16 tile rows: 136 tiles
+  EXPECT_EQ(resolve_tile_size(0, 2000, 2000, true, 32), 64u);  // 136 < 8 x 32
+  EXPECT_EQ(resolve_tile_size(0, 600, 600, true, 2), 64u);     // 5 tile rows: 15 tiles
+  EXPECT_EQ(resolve_tile_size(0, 600, 600, false, 2), 128u);   // 25 tiles
+  EXPECT_EQ(resolve_tile_size(96, 10, 10, true, 2), 96u);      // an explicit size stays
 }
 
 TEST(Engine, SymmetricTilesOfAnyShapeMatchTheWholeMatrix) {

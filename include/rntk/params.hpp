@@ -76,7 +76,7 @@ enum class Precision { kDouble, kFloat };
 // documented error bound.
 struct EngineOptions {
   int threads = 0;      // 0: all hardware threads
-  int tile_size = 64;   // a tile is tile_size rows x tile_size columns of the Gram matrix
+  int tile_size = 0;    // a tile is tile_size rows x tile_size columns; 0: resolve_tile_size chooses
   Simd simd = Simd::kAuto;
   Precision precision = Precision::kDouble;
 };
