@@ -280,7 +280,7 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
     const std::size_t i = row_order_[tile.row_begin + r];
     for (std::size_t c = 0; c < C; ++c) {
       const std::size_t j = col_order_[tile.col_begin + c];
-      const bool mirror = diagonal_tile && c < r;
+      const bool mirror = diagonal_tile && c < r && r < C;  // (c, r) is in the tile
       const std::uint64_t fingerprint = row_stats_.fingerprint(i);  // tested here first: most pairs differ
       const bool same = !mirror && ((sym && i == j) || (fingerprint == col_stats.fingerprint(j) &&
                                                         same_sample(rows_[i], fingerprint, cols_[j], fingerprint)));

@@ -219,19 +219,24 @@ TEST(Engine, AutomaticTileSizeIs128WhereEveryThreadKeepsEightTiles) {
 }
 
 TEST(Engine, SymmetricTilesOfAnyShapeMatchTheWholeMatrix) {
-  const SequenceSet x = random_set(12, 1, 1, 15, 9);
+  const SequenceSet x = random_set(20, 1, 1, 15, 9);
   const GramEngine engine(x.view(), Settings{});
   const GramResult whole = engine.compute();
-  // A tile straddling the diagonal with different row and column ranges (engine order).
-  const Tile tile{2, 9, 5, 12};
-  const TileResult block = engine.compute_tile(tile);
-  const std::vector<double>& ntk = block.ntk.back();
-  const std::vector<double>& nngp = block.nngp.back();
-  for (std::size_t r = 0; r < tile.rows(); ++r) {
-    for (std::size_t c = 0; c < tile.cols(); ++c) {
-      const std::size_t i = engine.row_index(tile.row_begin + r), j = engine.col_index(tile.col_begin + c);
-      EXPECT_EQ(ntk[r * tile.cols() + c], whole.ntk(i, j));
-      EXPECT_EQ(nngp[r * tile.cols() + c], whole.nngp(i, j));
+  // Tiles straddling the diagonal with different row and column ranges (engine order), and tiles
+  // that start on the diagonal with more rows than columns or the other way round (the walk skips
+  // and the engine mirrors only the pairs whose mirror image is in the tile).
+  for (const Tile tile : {Tile{2, 9, 5, 12}, Tile{0, 20, 0, 9}, Tile{0, 9, 0, 20}, Tile{3, 20, 3, 12}}) {
+    SCOPED_TRACE("tile rows " + std::to_string(tile.row_begin) + ".." + std::to_string(tile.row_end) + " cols " +
+                 std::to_string(tile.col_begin) + ".." + std::to_string(tile.col_end));
+    const TileResult block = engine.compute_tile(tile);
+    const std::vector<double>& ntk = block.ntk.back();
+    const std::vector<double>& nngp = block.nngp.back();
+    for (std::size_t r = 0; r < tile.rows(); ++r) {
+      for (std::size_t c = 0; c < tile.cols(); ++c) {
+        const std::size_t i = engine.row_index(tile.row_begin + r), j = engine.col_index(tile.col_begin + c);
+        EXPECT_EQ(ntk[r * tile.cols() + c], whole.ntk(i, j)) << r << ", " << c;
+        EXPECT_EQ(nngp[r * tile.cols() + c], whole.nngp(i, j)) << r << ", " << c;
+      }
     }
   }
 }

@@ -47,7 +47,8 @@ struct TileInput {
   double leaky_slope = 0.0;
   const Duals* duals = nullptr;  // for activations without a vectorised closed form
   // Rows and columns are the same sequences in the same order (a diagonal tile of a symmetric
-  // Gram): only the pairs j >= i are wanted; the walk may leave the others at any finite value.
+  // Gram): the pairs j < i < cols are not wanted (the engine mirrors them); the walk may leave them
+  // at any finite value.
   bool upper_only = false;
 };
 
@@ -521,8 +522,8 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
         }
       }
       // A diagonal tile of a symmetric Gram walks its upper triangle: row i from the vector that
-      // holds column i (the engine mirrors the rest).
-      const std::size_t first = in.upper_only ? std::min(i / W * W, lanes) : 0;
+      // holds column i (the engine mirrors the rest); rows past the last column, whole.
+      const std::size_t first = in.upper_only && i < C ? std::min(i / W * W, lanes) : 0;
       for (std::size_t l = 0; l < L; ++l) {
         T* v = state_v + (l * R + i) * Cp + first;
         T* vth = state_vth + (l * R + i) * Cp + first;
