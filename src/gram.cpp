@@ -343,11 +343,13 @@ void GramEngine::scatter(const Tile& tile, const TileResult& block, GramResult& 
       Matrix& m = l + 1 == L ? (ntk ? result.ntk : result.nngp) : (ntk ? result.ntk_shallower[l] : result.nngp_shallower[l]);
       for (std::size_t r = 0; r < tile.rows(); ++r) {
         const std::size_t i = row_order_[tile.row_begin + r];
-        for (std::size_t c = 0; c < tile.cols(); ++c) {
-          const std::size_t j = col_order_[tile.col_begin + c];
-          m(i, j) = values[r * tile.cols() + c];
-          if (symmetric()) m(j, i) = values[r * tile.cols() + c];
-        }
+        for (std::size_t c = 0; c < tile.cols(); ++c) m(i, col_order_[tile.col_begin + c]) = values[r * tile.cols() + c];
+      }
+      if (!symmetric()) continue;
+      // The mirror image, written along the matrix's rows (the tile, read across, is in cache).
+      for (std::size_t c = 0; c < tile.cols(); ++c) {
+        const std::size_t j = col_order_[tile.col_begin + c];
+        for (std::size_t r = 0; r < tile.rows(); ++r) m(j, row_order_[tile.row_begin + r]) = values[r * tile.cols() + c];
       }
     }
   }
