@@ -1,8 +1,8 @@
-// The ReLU cell update, one pass over the lanes of a tile row (relu_update). The angle theta between
-// the two pre-activations comes from its half-angle, u = sin^2(theta/2), as 2 asin(sqrt u) with the
-// polynomial of arcsine.hpp; u comes from the correlation, (1 - lam) / 2, or, in the distance form
-// (float, unrescaled walks: the tile walk decides), from the pairs' squared distance, which the
-// walk then carries.
+// The ReLU cell update, one pass over the lanes of a tile row (relu_update). The angle theta
+// between the two pre-activations comes from its half-angle, u = sin^2(theta/2), as 2 asin(sqrt u)
+// (through min(u, 1 - u)) with the polynomial of arcsine.hpp; u comes from the correlation,
+// (1 - lam) / 2, or, in the distance form (float, unrescaled walks: the tile walk decides), from
+// the pairs' squared distance, which the walk then carries.
 //
 // Why the distance form: near correlation 1 the arc-cosine is ill-conditioned. Rounding S (or lam =
 // S / sqrt(q q')) by one unit in the last place moves acos(lam) by about sqrt(2 eps): 3e-4 in
