@@ -102,9 +102,7 @@ int run_case(const std::string& name, int threads, int tile, const std::string& 
 }
 
 int run_ceiling(int threads) {
-  __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const rntk::Simd simd = rntk::resolve_simd(rntk::Simd::kAuto);
   const std::size_t n = 512, repeats = 800000;  // 16 KiB of arrays per thread (L1); about 0.2 s
   const auto start = Clock::now();
 #pragma omp parallel num_threads(threads)
@@ -113,9 +111,9 @@ int run_ceiling(int threads) {
     std::mt19937_64 rng(omp_get_thread_num());
     std::uniform_real_distribution<double> u(-1.0, 1.0);
     for (std::size_t j = 0; j < n; ++j) lam[j] = u(rng), scale[j] = 1.5 + u(rng);
-    if (avx512) {
+    if (simd == rntk::Simd::kAvx512) {
       rntk::engine::relu_dual_loop_avx512(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
-    } else if (avx2) {
+    } else if (simd == rntk::Simd::kAvx2) {
       rntk::engine::relu_dual_loop_avx2(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
     } else {
       rntk::engine::relu_dual_loop_portable(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
@@ -123,16 +121,14 @@ int run_ceiling(int threads) {
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("duals_per_second=%.6e isa=%s\n", static_cast<double>(n * repeats) * threads / seconds,
-              avx512 ? "avx512" : avx2 ? "avx2" : "portable");
+              rntk::param_spec("simd").format(static_cast<double>(simd)).c_str());
   return 0;
 }
 
 // The ReLU update alone (relu_update_loop): one tile's state at one step, 64 rows x 64 lanes x 2
 // layers (128 KiB, in L2), updated over and over on each thread; cell-layer updates per second.
 int run_update(int threads) {
-  __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const rntk::Simd simd = rntk::resolve_simd(rntk::Simd::kAuto);
   const std::size_t rows = 64, lanes = 64, repeats = 25000;  // about 0.2 s
   const auto start = Clock::now();
 #pragma omp parallel num_threads(threads)
@@ -147,10 +143,10 @@ int run_update(int threads) {
     for (std::size_t j = 0; j < norm.size(); ++j) norm[j] = u(rng), inv_norm[j] = 1.0 / norm[j];
     rntk::SelfCell row;
     row.q = 1.21, row.norm = 1.1, row.inv_norm = 1.0 / 1.1, row.inv_q = 1.0 / 1.21;
-    if (avx512) {
+    if (simd == rntk::Simd::kAvx512) {
       rntk::engine::relu_update_loop_avx512(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
                                             rows, lanes, repeats);
-    } else if (avx2) {
+    } else if (simd == rntk::Simd::kAvx2) {
       rntk::engine::relu_update_loop_avx2(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
                                           rows, lanes, repeats);
     } else {

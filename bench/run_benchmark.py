@@ -68,6 +68,19 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {isa}; Linux {platform.release()}; NumPy {np.__version__}; commit {commit or '?'}"
 
 
+def best_rates(binary, loop, key):
+    """The best rate of REPEATS runs of a calibration loop (ceiling, update) on 1 and 2 threads, by
+    thread count, and the last run's output."""
+    best = {}
+    for threads in (1, 2):
+        for _ in range(REPEATS):
+            text = subprocess.run([binary, loop, "--threads", str(threads)], check=True, capture_output=True,
+                                  text=True).stdout
+            rate = float(re.search(key + r"=([\d.e+-]+)", text).group(1))
+            best[threads] = max(best.get(threads, 0.0), rate)
+    return best, text
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default="build")
@@ -76,22 +89,9 @@ def main():
     binary = os.path.join(args.build, "bench", "rntk_gram_bench")
     os.environ["OPENBLAS_NUM_THREADS"] = "1"  # NumPy's matrix products: its 2 threads are the pool's
 
-    ceil = {}
-    for threads in (1, 2):
-        for _ in range(REPEATS):
-            text = subprocess.run([binary, "ceiling", "--threads", str(threads)], check=True, capture_output=True,
-                                  text=True).stdout
-            rate = float(re.search(r"duals_per_second=([\d.e+-]+)", text).group(1))
-            ceil[threads] = max(ceil.get(threads, 0.0), rate)
-            isa = re.search(r"isa=(\w+)", text).group(1)
-
-    update = {}
-    for threads in (1, 2):
-        for _ in range(REPEATS):
-            text = subprocess.run([binary, "update", "--threads", str(threads)], check=True, capture_output=True,
-                                  text=True).stdout
-            rate = float(re.search(r"cells_per_second=([\d.e+-]+)", text).group(1))
-            update[threads] = max(update.get(threads, 0.0), rate)
+    ceil, text = best_rates(binary, "ceiling", "duals_per_second")
+    isa = re.search(r"isa=(\w+)", text).group(1)
+    update, _ = best_rates(binary, "update", "cells_per_second")
 
     print(f"Machine: {machine()}\n")
     print(f"Ceiling ({isa}, the engine's vector arc-cosine): {ceil[1]:.3g} ReLU dual activations/s on 1 thread, "

@@ -37,18 +37,6 @@ std::vector<std::size_t> longest_first(SequenceSetView set) {
   return order;
 }
 
-Simd resolve_simd(Simd requested) {
-  __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (requested == Simd::kAuto) return avx512 ? Simd::kAvx512 : avx2 ? Simd::kAvx2 : Simd::kPortable;
-  if ((requested == Simd::kAvx512 && !avx512) || (requested == Simd::kAvx2 && !avx2)) {
-    throw parameter_error("parameter simd = " + param_spec("simd").format(static_cast<double>(requested)) +
-                          " is not supported by this processor; use auto");
-  }
-  return requested;
-}
-
 template <class T>
 engine::Workspace<T>& workspace() {
   thread_local engine::Workspace<T> w;
@@ -113,6 +101,18 @@ Matrix zeros(std::size_t rows, std::size_t cols, int threads) {
 }
 
 }  // namespace
+
+Simd resolve_simd(Simd requested) {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (requested == Simd::kAuto) return avx512 ? Simd::kAvx512 : avx2 ? Simd::kAvx2 : Simd::kPortable;
+  if ((requested == Simd::kAvx512 && !avx512) || (requested == Simd::kAvx2 && !avx2)) {
+    throw parameter_error("parameter simd = " + param_spec("simd").format(static_cast<double>(requested)) +
+                          " is not supported by this processor; use auto");
+  }
+  return requested;
+}
 
 std::vector<Tile> plan_tiles(std::size_t rows, std::size_t cols, bool symmetric,
                              std::size_t tile_size) {

@@ -65,6 +65,10 @@ struct Tile {
 std::vector<Tile> plan_tiles(std::size_t rows, std::size_t cols, bool symmetric,
                              std::size_t tile_size);
 
+// The instruction set of EngineOptions::simd: the widest the processor has for kAuto, else the one
+// asked for, or a parameter error when the processor lacks it.
+Simd resolve_simd(Simd requested);
+
 // The tile size of EngineOptions::tile_size for a rows x cols Gram matrix: the option itself, or
 // for 0, 128 where that still gives every thread 8 tiles to balance, else 64. Larger tiles spread
 // the walk's per-step and per-row work over more pairs (the N = 2000 benchmark runs 5-8 % faster at
