@@ -103,7 +103,8 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
     // correlation-0 convention.
     const auto cn = V::load(col_norm + j);
     const auto cinv = V::load(col_inv_norm + j);
-    const auto c_over_pi = V::mul(V::mul(rnorm, cn), inv_pi);  // sqrt(q q') / pi, symmetric in the pair
+    const auto cc = V::mul(rnorm, cn);  // c = sqrt(q q'), symmetric in the pair
+    const auto c_over_pi = V::mul(cc, inv_pi);
     auto u = V::fnma(s, V::mul(half_rinv, cinv), half);
     typename V::R d;
     if constexpr (Distance) {
@@ -111,7 +112,7 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
       d = V::fma(sw2, V::load(x.e + j), in_d);
       const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
       const auto gap2 = V::mul(gap, gap);
-      u = V::select_lt(gap2, V::mul(rnorm, cn), V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
+      u = V::select_lt(gap2, cc, V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
     }
     // r = min(u, 1 - u), clipped to [0, 1/2], and theta = 2 asin(sqrt r) for u < 1/2, pi - 2
     // asin(sqrt r) above. max returns its second operand when the first is NaN: a NaN cannot pass.
