@@ -19,10 +19,10 @@ namespace rntk::engine {
 //
 // half_angle_parts returns the pieces, angle = arcsine * factor + offset (factor 2, offset 0 when
 // r < 1/4; -1 and pi/2 above), so that a caller can fold what it does with the angle into that
-// multiply-add; twice_asin_of_sqrt forms the angle itself.
+// multiply-add, and x, which is sqrt(r) where r < 1/4; twice_asin_of_sqrt forms the angle itself.
 template <class V>
 struct AngleParts {
-  typename V::R arcsine, factor, offset;
+  typename V::R arcsine, factor, offset, x;
 };
 
 template <class V>
@@ -56,7 +56,7 @@ inline AngleParts<V> half_angle_parts(typename V::R r) {
   }
   return {V::fma(V::mul(x, z), p, x),  // asin(x)
           V::select_lt(r, quarter, V::set1(T(2)), V::set1(T(-1))),
-          V::select_lt(r, quarter, V::set1(T(0)), V::set1(std::numbers::pi_v<T> / 2))};
+          V::select_lt(r, quarter, V::set1(T(0)), V::set1(std::numbers::pi_v<T> / 2)), x};
 }
 
 template <class V>

@@ -1,33 +1,36 @@
-// The ReLU cell update, one pass over the lanes of a tile row (relu_update). The angle theta
+// The ReLU cell update, one pass over the lanes of a tile row, in two forms. The angle theta
 // between the two pre-activations comes from its half-angle, u = sin^2(theta/2), as 2 asin(sqrt u)
-// (through min(u, 1 - u)) with the polynomial of arcsine.hpp; u comes from the correlation,
-// (1 - lam) / 2, or, in the distance form (float, unrescaled walks: the tile walk decides), from
-// the pairs' squared distance, which the walk then carries.
+// (through min(u, 1 - u)) with the polynomial of arcsine.hpp.
 //
-// Why the distance form: near correlation 1 the arc-cosine is ill-conditioned. Rounding S (or lam =
-// S / sqrt(q q')) by one unit in the last place moves acos(lam) by about sqrt(2 eps): 3e-4 in
-// float, and the NTK's tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on
-// long, highly correlated series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of the two
-// pre-activations, D = E[(h - h')^2] = q + q' - 2 S, is small exactly where the angle is, and it
-// has its own recursion without cancellation, so it keeps its relative accuracy and with it the
-// angle's:
+// relu_update, the correlation form (double; rescaled walks): the pairs carry V and V' Th, and
+// u = (1 - lam) / 2 with lam = S / sqrt(q q').
+//
+// relu_distance_update, the distance form (float, unrescaled walks: the tile walk decides): the
+// pairs carry E and V' Th instead. Near correlation 1 the arc-cosine is ill-conditioned: rounding S
+// (or lam) by one unit in the last place moves acos(lam) by about sqrt(2 eps), 3e-4 in float, and
+// the NTK's tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on long, highly
+// correlated series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of
+// the two pre-activations, D = E[(h - h')^2] = q + q' - 2 S, is small exactly where the angle is,
+// and it has its own recursion without cancellation, so it keeps its relative accuracy and with it
+// the angle's:
 //
 //   D^l_{t,t'} = sw^2 E^l_{t-1,t'-1} + su^2 E^(l-1)_{t,t'}       (layer 1: (su^2/m) |x_t - x'_t'|^2)
 //   E = E[(phi(h) - phi(h'))^2] = V_q + V_q' - 2 V = D/2 - (c/pi) (sin theta - theta cos theta)
 //
-// with c = sqrt(q q'), V_q = q/2 for ReLU, and the half-angle from
-//   sin^2(theta/2) = (c - S) / 2c = (D - (sqrt q - sqrt q')^2) / 4c.
-// Both terms of E are positive and the second is smaller than the first by a factor ~ theta, so
-// E loses nothing either. The walk still carries V (what the NNGP reads out and the tangent term
-// needs); only the angle comes from D. A pair's E starts at V_q + V_q' of the two previous steps
-// (sigma_h^2 for an initial state), as V starts at 0 (starting_distance).
+// with c = sqrt(q q') and V_q = q/2 for ReLU. Everything else follows from D and the two variances
+// (the bias cancels in D): S = (q + q' - D) / 2, the half-angle u = (c - S) / 2c = (D - (sqrt q -
+// sqrt q')^2) / 4c, and E. So the distance form needs no V and no input product <x, x'>; it forms
+// V only where it is read out (`x.v` not null: the last step, or every step of a per-step or
+// pooled readout). E: below u = 1/4 (theta < pi/3) from D/2 minus a polynomial in u (both terms
+// positive, the second smaller by a factor ~ theta), above from (q + q')/2 - 2 V (cancellation at
+// most a factor 2.6 there). A pair's E starts at V_q + V_q' of the two previous steps (sigma_h^2 for
+// an initial state), as V starts at 0 (starting_distance).
 //
-// The half-angle from D is the accurate one when the two variances are close, (sqrt q - sqrt q')^2
-// < c (a ratio q / q' within about 2.6^2), which is where correlations near 1 occur; far apart,
-// D - (sqrt q - sqrt q')^2 cancels and the correlation's 1 - lam is the better one, so each lane
-// takes the better of the two. Rescaled walks (SelfCell::scale, values past 2^64) carry the
-// correlation form alone: their rows and columns sit at different scales, where the square root of
-// the scales' ratio is not a power of two.
+// The half-angle from D is most accurate when the two variances are close, which is where
+// correlations near 1 occur; for variances q / q' = rho apart its error grows to about (sqrt rho +
+// 1 / sqrt rho) / 2 units of u's last place (docs/DESIGN.md, "Numerics: the float mode"). Rescaled
+// walks (SelfCell::scale, values past 2^64) carry the correlation form: their rows and columns sit
+// at different scales, where the square root of the scales' ratio is not a power of two.
 #pragma once
 
 #include <cstddef>
@@ -38,23 +41,6 @@
 #include "rntk/recursion.hpp"
 
 namespace rntk::engine {
-
-// sin(theta) - theta cos(theta) for theta in [0, pi]: its Taylor series below 0.5 (where the
-// difference cancels; truncated where the next term is below the precision: 4 terms in float,
-// 8 in double, truncation < 5e-9 and < 1e-17 relative), the formula above (cancellation at most a
-// factor 12).
-template <class V>
-inline typename V::R sine_minus_theta_cosine(typename V::R theta, typename V::R sine, typename V::R cosine) {
-  using T = typename V::T;
-  static constexpr double kTerms[] = {1.0 / 3.0,        -1.0 / 30.0,         1.0 / 840.0,          -1.0 / 45360.0,
-                                      1.0 / 3991680.0, -1.0 / 518918400.0, 1.0 / 93405312000.0, -1.0 / 22230464256000.0};
-  constexpr int terms = std::is_same_v<T, float> ? 4 : 8;
-  const auto z = V::mul(theta, theta);
-  auto p = V::set1(static_cast<T>(kTerms[terms - 1]));
-  for (int k = terms - 2; k >= 0; --k) p = V::fma(p, z, V::set1(static_cast<T>(kTerms[k])));
-  const auto series = V::mul(V::mul(p, z), theta);
-  return V::select_lt(theta, V::set1(T(0.5)), series, V::fnma(theta, cosine, sine));
-}
 
 // Whether a walk carries the distance form: ReLU in float, unrescaled (`rescaled`: a sequence of
 // the walk has SelfCell::scale != 0). Double's correlation form is accurate to ~2e-8 in the angle
@@ -70,14 +56,37 @@ inline double starting_distance(const SelfCell* row_before, const SelfCell* col_
   return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
 }
 
-// One ReLU layer of one tile row at one step: as layer_update_for (tile_walk.hpp; `x` is its
-// LayerLanes) for S, Th, V and V' Th, in one pass over the lanes (the arc-sine is a polynomial,
-// arcsine.hpp). Distance: also E, the half-angle from D where the variances are close; `x.e` holds
-// E of the previous cell on entry and of this cell on return, `x.below_e` the layer below's E at
-// this cell (null for layer 1, which reads `x.input_distance`, (su^2/m) |x - x'|^2 per lane).
-// Otherwise the half-angle is (1 - lam) / 2. Rescaled: sb^2 per lane from `x.bias` (the pair's
-// scale; ReLU is homogeneous, so nothing else changes).
-template <class V, bool Distance, bool Rescaled, class Lanes>
+// V and V' from the half-angle u (relu_update.hpp's header) and c = sqrt(q q'): r = min(u, 1 - u),
+// clipped to [0, 1/2], theta = 2 asin(sqrt r) for u < 1/2, pi - 2 asin(sqrt r) above. max returns
+// its second operand when the first is NaN: a NaN cannot pass. With g = (pi - theta) for u < 1/2,
+// -(pi - theta) above, and h = 1/2 - r = |cos theta| / 2:
+//   V  = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h)
+//   V' = (pi - theta) / 2pi = |g| / 2pi.
+// `angle` keeps the arc-sine's pieces for the distance form.
+template <class V>
+struct ReluDual {
+  typename V::R v_over_c_over_pi, pi_minus_theta, r;  // V / (c / pi), |g|, r
+  AngleParts<V> angle;
+};
+
+template <class V>
+inline ReluDual<V> relu_dual(typename V::R u) {
+  using T = typename V::T;
+  const auto half = V::set1(T(0.5)), one = V::set1(T(1)), zero = V::set1(T(0));
+  const auto r = V::max(V::min(u, V::sub(one, u)), zero);
+  const AngleParts<V> a = half_angle_parts<V>(r);  // 2 asin(sqrt r) = a.arcsine a.factor + a.offset
+  const auto g = V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, V::set1(std::numbers::pi_v<T>), zero), a.offset));
+  const auto h = V::sub(half, r);
+  const auto half_sine = V::sqrt(V::mul(r, V::sub(one, r)));  // sin(theta) / 2
+  return {V::fma(g, h, half_sine), V::abs(g), r, a};
+}
+
+// One ReLU layer of one tile row at one step, the correlation form: as layer_update_for
+// (tile_walk.hpp; `x` is its LayerLanes) for S, Th, V and V' Th, in one pass over the lanes (the
+// arc-sine is a polynomial, arcsine.hpp). Where a variance is 0, inv_norm is 0: lam = 0, u = 1/2,
+// the correlation-0 convention. Rescaled: sb^2 per lane from `x.bias` (the pair's scale; ReLU is
+// homogeneous, so nothing else changes).
+template <class V, bool Rescaled, class Lanes>
 inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T* col_norm,
                         const typename V::T* col_inv_norm, std::size_t lanes, const Coefficients& c, bool frozen) {
   using T = typename V::T;
@@ -85,10 +94,8 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
   const auto su2 = V::set1(static_cast<T>(c.su2));
   const auto sb2 = V::set1(static_cast<T>(c.sb2));
   const auto rnorm = V::set1(static_cast<T>(row.norm));
-  const auto quarter_rinv = V::set1(static_cast<T>(0.25 * row.inv_norm));
   const auto half_rinv = V::set1(static_cast<T>(0.5 * row.inv_norm));
-  const auto zero = V::set1(T(0)), half = V::set1(T(0.5)), one = V::set1(T(1));
-  const auto pi = V::set1(std::numbers::pi_v<T>);
+  const auto half = V::set1(T(0.5));
   const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
   const auto inv_two_pi = V::set1(static_cast<T>(0.5 * std::numbers::inv_pi));
   for (std::size_t j = 0; j < lanes; j += V::W) {
@@ -97,43 +104,56 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
     const auto s = V::add(V::fma(sw2, V::load(x.v + j), in_v), Rescaled ? V::load(x.bias + j) : sb2);
     auto th = V::fma(sw2, V::load(x.vth + j), s);
     if (x.below_vth) th = V::fma(su2, V::load(x.below_vth + j), th);
+    if (frozen) th = V::set1(T(0));
+    const auto cc = V::mul(rnorm, V::load(col_norm + j));  // c = sqrt(q q')
+    const ReluDual<V> dual = relu_dual<V>(V::fnma(s, V::mul(half_rinv, V::load(col_inv_norm + j)), half));
+    V::store(x.v + j, V::mul(V::mul(cc, inv_pi), dual.v_over_c_over_pi));
+    V::store(x.vth + j, V::mul(V::mul(dual.pi_minus_theta, inv_two_pi), th));
+  }
+}
+
+// One ReLU layer of one tile row at one step, the distance form (header): `x.e` holds E of the
+// previous cell on entry and of this cell on return, `x.below_e` the layer below's E at this cell
+// (null for layer 1, which reads `x.input_distance`, (su^2/m) |x - x'|^2 per lane); `x.vth` and
+// `x.below_vth` as in relu_update. StoreV: also V into `x.v` (which it does not read).
+template <class V, bool StoreV, class Lanes, class Columns>
+inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Columns& col, std::size_t lanes,
+                                 const Coefficients& c, bool frozen) {
+  using T = typename V::T;
+  // (sin theta - theta cos theta) / (pi r^(3/2)) for theta = 2 asin(sqrt r), r in [0, 1/4]: fitted
+  // like arcsine.hpp's polynomials (relative error 8e-8; its share of E is at most 0.28 of E).
+  static constexpr T kSeries[] = {0.848826349f, 0.0848799422f, 0.0273676962f, 0.0117332656f, 0.010766712f};
+  const auto sw2 = V::set1(static_cast<T>(c.sw2));
+  const auto su2 = V::set1(static_cast<T>(c.su2));
+  const auto rnorm = V::set1(static_cast<T>(row.norm));
+  const auto half_rq = V::set1(static_cast<T>(0.5 * row.q));
+  const auto quarter_rinv = V::set1(static_cast<T>(0.25 * row.inv_norm));
+  const auto zero = V::set1(T(0)), quarter = V::set1(T(0.25)), half = V::set1(T(0.5));
+  const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
+  const auto two_over_pi = V::set1(static_cast<T>(2.0 * std::numbers::inv_pi));
+  const auto inv_two_pi = V::set1(static_cast<T>(0.5 * std::numbers::inv_pi));
+  for (std::size_t j = 0; j < lanes; j += V::W) {
+    const auto in_d = x.below_e ? V::mul(su2, V::load(x.below_e + j)) : V::load(x.input_distance + j);
+    const auto d = V::fma(sw2, V::load(x.e + j), in_d);
+    const auto half_qsum = V::fma(half, V::load(col.q + j), half_rq);  // (q + q') / 2
+    auto th = V::fma(sw2, V::load(x.vth + j), V::fnma(half, d, half_qsum));  // S = (q + q' - D) / 2
+    if (x.below_vth) th = V::fma(su2, V::load(x.below_vth + j), th);
     if (frozen) th = zero;
-    // u = sin^2(theta/2): (1 - lam) / 2, or with the distance (D - (sqrt q - sqrt q')^2) / 4c where
-    // the variances are close. Where a variance is 0, inv_norm is 0: lam = 0, u = 1/2, the
-    // correlation-0 convention.
-    const auto cn = V::load(col_norm + j);
-    const auto cinv = V::load(col_inv_norm + j);
-    const auto cc = V::mul(rnorm, cn);  // c = sqrt(q q'), symmetric in the pair
-    const auto c_over_pi = V::mul(cc, inv_pi);
-    auto u = V::fnma(s, V::mul(half_rinv, cinv), half);
-    typename V::R d;
-    if constexpr (Distance) {
-      const auto in_d = x.below_e ? V::mul(su2, V::load(x.below_e + j)) : V::load(x.input_distance + j);
-      d = V::fma(sw2, V::load(x.e + j), in_d);
-      const auto gap = V::sub(rnorm, cn);  // sqrt q - sqrt q'
-      const auto gap2 = V::mul(gap, gap);
-      u = V::select_lt(gap2, cc, V::mul(V::sub(d, gap2), V::mul(quarter_rinv, cinv)), u);
-    }
-    // r = min(u, 1 - u), clipped to [0, 1/2], and theta = 2 asin(sqrt r) for u < 1/2, pi - 2
-    // asin(sqrt r) above. max returns its second operand when the first is NaN: a NaN cannot pass.
-    // With g = (pi - theta) for u < 1/2, -(pi - theta) above, and h = 1/2 - r = |cos theta| / 2:
-    //   V  = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h)
-    //   V' = (pi - theta) / 2pi = |g| / 2pi.
-    const auto r = V::max(V::min(u, V::sub(one, u)), zero);
-    const AngleParts<V> a = half_angle_parts<V>(r);  // 2 asin(sqrt r) = a.arcsine a.factor + a.offset
-    const auto g = V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, pi, zero), a.offset));
-    const auto h = V::sub(half, r);
-    const auto half_sine = V::sqrt(V::mul(r, V::sub(one, r)));  // sin(theta) / 2
-    V::store(x.v + j, V::mul(c_over_pi, V::fma(g, h, half_sine)));
-    V::store(x.vth + j, V::mul(V::mul(V::abs(g), inv_two_pi), th));
-    if constexpr (Distance) {  // E = D/2 - (c/pi) (sin theta - theta cos theta)
-      const auto two_a = V::fma(a.arcsine, a.factor, a.offset);
-      const auto theta = V::select_lt(u, half, two_a, V::sub(pi, two_a));  // small angles keep their bits
-      const auto cosine = V::add(h, h);
-      const auto f = sine_minus_theta_cosine<V>(theta, V::add(half_sine, half_sine),
-                                                V::select_lt(u, half, cosine, V::sub(zero, cosine)));
-      V::store(x.e + j, V::fnma(c_over_pi, f, V::mul(half, d)));
-    }
+    // u = (D - (sqrt q - sqrt q')^2) / 4c; 1/2 where a variance is 0 (c = 0, inv_norm = 0), the
+    // correlation-0 convention of relu_update.
+    const auto cn = V::load(col.norm + j);
+    const auto cc = V::mul(rnorm, cn);  // c
+    const auto gap = V::sub(rnorm, cn);
+    const auto u = V::select_lt(zero, cc, V::mul(V::fnma(gap, gap, d), V::mul(quarter_rinv, V::load(col.inv_norm + j))), half);
+    const ReluDual<V> dual = relu_dual<V>(u);
+    V::store(x.vth + j, V::mul(V::mul(dual.pi_minus_theta, inv_two_pi), th));
+    if constexpr (StoreV) V::store(x.v + j, V::mul(V::mul(cc, inv_pi), dual.v_over_c_over_pi));
+    // E below u = 1/4: D/2 - c r^(3/2) P(r), where angle.x = sqrt r; above: (q + q')/2 - 2 V.
+    auto p = V::set1(kSeries[4]);
+    for (int k = 3; k >= 0; --k) p = V::fma(p, dual.r, V::set1(kSeries[k]));
+    const auto small = V::fnma(cc, V::mul(V::mul(dual.angle.x, dual.r), p), V::mul(half, d));
+    const auto large = V::fnma(V::mul(cc, two_over_pi), dual.v_over_c_over_pi, half_qsum);
+    V::store(x.e + j, V::select_lt(u, quarter, small, large));
   }
 }
 

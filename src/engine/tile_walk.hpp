@@ -258,8 +258,7 @@ inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell&
                              const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
                              bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
   if constexpr (A == Activation::kRelu) {
-    if (x.e) return relu_update<V, true, Rescaled>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
-    return relu_update<V, false, Rescaled>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+    return relu_update<V, Rescaled>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
   }
   typename V::T* const v = x.v;
   typename V::T* const vth = x.vth;
@@ -385,8 +384,9 @@ inline void layer_update(const LayerLanes<typename V::T>& x, const SelfCell& row
                          bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
   if (x.bias || x.th_down) return layer_update_as<V, true>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
   if (in.activation == Activation::kRelu) {
-    if (x.e) return relu_update<V, true, false>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
-    return relu_update<V, false, false>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
+    if (x.e && x.v) return relu_distance_update<V, true>(x, row, col, lanes, in.coef, frozen);
+    if (x.e) return relu_distance_update<V, false>(x, row, col, lanes, in.coef, frozen);
+    return relu_update<V, false>(x, row, col.norm, col.inv_norm, lanes, in.coef, frozen);
   }
   layer_update_as<V, false>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
 }
@@ -486,8 +486,11 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
       for (std::size_t d = 0; d < m; ++d) row_x[i * m + d] = static_cast<T>(x[d]);
     }
     const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
-    step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, inputs);
-    if (distance_form) step_input_products<V, true>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, distances);
+    if (distance_form) {  // the distance form needs no <x, x'> (relu_update.hpp)
+      step_input_products<V, true>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, distances);
+    } else {
+      step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, inputs);
+    }
     for (std::size_t i = 0; i < rows_k; ++i) {
       const SelfCell* cells = in.row_cells[i] - k * L;
       if (k >= 2) prefetch_cells(cells + 2 * L, L);
@@ -531,10 +534,11 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
         LayerLanes<T> lane{.v = v, .vth = vth, .input = input + first, .bias = homogeneous ? lane_bias : nullptr,
                            .th_down = homogeneous ? nullptr : lane_bias};
         if (l) lane.below_v = v - R * Cp, lane.below_vth = vth - R * Cp;
-        if (distance_form) {
+        if (distance_form) {  // V only where it is read out
           lane.e = state_e + (l * R + i) * Cp + first;
           if (l) lane.below_e = lane.e - R * Cp;
           lane.input_distance = distance + first;
+          if (k > 0 && !per_step) lane.v = nullptr;
         }
         const std::size_t c = l * Cp + first;
         layer_update<V>(lane, cells[l], {col_q + c, col_norm + c, col_inv_norm + c, col_inv_q + c}, lanes - first, in,
@@ -653,8 +657,11 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
     const std::size_t base = T1 - 1 - t;  // slot of cell (t, 0)
     for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(pair.row_values[t * m + d]);
     const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
-    input_products<V>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, input);
-    if (distance_form) input_products<V, true>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, distance);
+    if (distance_form) {  // the distance form needs no <x, x'> (relu_update.hpp)
+      input_products<V, true>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, distance);
+    } else {
+      input_products<V>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, input);
+    }
     if (scaled) {
       const int e = pair.row_cells[t * L].scale;
       const auto row_shift = V::set1(t > 0 ? std::ldexp(T(1), pair.row_cells[(t - 1) * L].scale - e) : T(1));
@@ -766,7 +773,7 @@ void relu_update_loop(double* v, double* vth, const double* input, const double*
         LayerLanes<double> x{.v = v + (l * rows + i) * lanes, .vth = vth + (l * rows + i) * lanes,
                              .input = input + i * lanes};
         if (l) x.below_v = x.v - rows * lanes, x.below_vth = x.vth - rows * lanes;
-        relu_update<V, false, false>(x, row, col_norm + l * lanes, col_inv_norm + l * lanes, lanes, c, false);
+        relu_update<V, false>(x, row, col_norm + l * lanes, col_inv_norm + l * lanes, lanes, c, false);
       }
     }
   }
