@@ -11,6 +11,7 @@ packages=(
   libsvm-dev                             # SVM learner
   libopenblas0                           # NumPy's BLAS for the reference in bench/ (docs/PERFORMANCE.md); rntk links none
   python3-numpy python3-pytest           # NumPy reference, .npy checks, Python tests
+  python3-mpmath                         # reference values for the polynomial fits (bench/arcsine_fit.py)
   python3-dev pybind11-dev python3-pybind11 python3-setuptools python3-pip  # the Python module
   python3-sklearn python3-scipy python3-venv  # scikit-learn estimators; pip install in a venv
   libopenmpi-dev openmpi-bin             # mpirun rntk gram ... (docs/CLUSTER.md)

@@ -321,6 +321,48 @@ TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
   }
 }
 
+// The distance form's other regimes: large angles (a series against its negation, independent
+// series), where E comes from (q + q')/2 - 2V and vectors mix both forms of E, and variances far
+// apart (a series against 3 and 1/9 times itself: q / q' up to ~700 at layer 1), where the
+// half-angle from D loses (sqrt rho + 1 / sqrt rho) / 2 units of its last place. Every instruction
+// set; every entry within the float mode's bound of double, relative to itself.
+TEST(Engine, FloatReluIsAccurateForLargeAnglesAndUnequalVariances) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  std::vector<double> base(90);
+  for (double& v : base) v = normal(rng);
+  SequenceSet x(1);
+  for (const double factor : {1.0, -1.0, 3.0, 1.0 / 9.0, -2.0}) {
+    for (const std::size_t length : {90, 70}) {
+      std::vector<double> v(base.end() - static_cast<std::ptrdiff_t>(length), base.end());
+      for (double& value : v) value *= factor;
+      x.append(v);
+    }
+  }
+  for (int k = 0; k < 8; ++k) {
+    std::vector<double> v(80);
+    for (double& value : v) value = normal(rng);
+    x.append(v);
+  }
+  for (const Simd simd : {Simd::kPortable, Simd::kAvx2, Simd::kAvx512}) {
+    if (!supported(simd)) continue;
+    for (const int layers : {1, 3}) {
+      for (const double sh : {0.0, 0.5}) {
+        Settings s{{1.4142135623730951, 1.0, 0.1, sh, 1.0, layers, Activation::kRelu}, {}, {}};
+        s.engine.simd = simd;
+        const auto [d, f] = in_double_and_float(x, s);
+        double worst = 0.0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          for (std::size_t j = 0; j < x.size(); ++j) {
+            worst = std::max({worst, std::abs(f.ntk(i, j) / d.ntk(i, j) - 1.0), std::abs(f.nngp(i, j) / d.nngp(i, j) - 1.0)});
+          }
+        }
+        EXPECT_LT(worst, 1e-4) << param_spec("simd").format(static_cast<double>(simd)) << " L=" << layers << " sh=" << sh;
+      }
+    }
+  }
+}
+
 TEST(Engine, EveryInstructionSetAndPrecisionIsBitwiseIndependentOfThreadsAndTiles) {
   const SequenceSet x = random_set(30, 3, 1, 40, 16);
   for (const Simd simd : {Simd::kPortable, Simd::kAvx2, Simd::kAvx512}) {

@@ -32,6 +32,7 @@ struct Avx2d {
   static R abs(R a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
   // a < b ? x : y, lane by lane
   static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_pd(y, x, _mm256_cmp_pd(a, b, _CMP_LT_OQ)); }
+  static bool all_lt(R a, R b) { return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ)) == 0xf; }  // in every lane
   static R asin(R a) { return _ZGVdN4v_asin(a); }
 };
 
@@ -53,6 +54,7 @@ struct Avx2f {
   static R sqrt(R a) { return _mm256_sqrt_ps(a); }
   static R abs(R a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static R select_lt(R a, R b, R x, R y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
+  static bool all_lt(R a, R b) { return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_LT_OQ)) == 0xff; }
   static R asin(R a) { return _ZGVdN8v_asinf(a); }
 };
 

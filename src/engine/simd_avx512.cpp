@@ -36,6 +36,7 @@ struct Avx512d {
   static R abs(R a) { return _mm512_abs_pd(a); }
   // a < b ? x : y, lane by lane
   static R select_lt(R a, R b, R x, R y) { return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_LT_OQ), y, x); }
+  static bool all_lt(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ) == 0xff; }  // in every lane
   static R asin(R a) { return _ZGVeN8v_asin(a); }
 };
 
@@ -57,6 +58,7 @@ struct Avx512f {
   static R sqrt(R a) { return _mm512_sqrt_ps(a); }
   static R abs(R a) { return _mm512_abs_ps(a); }
   static R select_lt(R a, R b, R x, R y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x); }
+  static bool all_lt(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ) == 0xffff; }
   static R asin(R a) { return _ZGVeN16v_asinf(a); }
 };
 

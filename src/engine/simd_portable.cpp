@@ -27,6 +27,7 @@ struct Portable {
   static R sqrt(R a) { return std::sqrt(a); }
   static R abs(R a) { return std::fabs(a); }
   static R select_lt(R a, R b, R x, R y) { return a < b ? x : y; }
+  static bool all_lt(R a, R b) { return a < b; }
   static R asin(R a) { return std::asin(a); }
 };
 
