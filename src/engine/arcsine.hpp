@@ -17,16 +17,17 @@ namespace rntk::engine {
 // [0, 1/2]: 1.3e-7 in float, 5.0e-16 in double (about one and two units in the last place). Exact
 // at r = 0 (the angle 0 of a pair of equal sequences) and r = 1/2 (pi/2).
 //
-// half_angle_parts returns the pieces, angle = arcsine * factor + offset (factor 2, offset 0 when
-// r < 1/4; -1 and pi/2 above), so that a caller can fold what it does with the angle into that
-// multiply-add, and x, which is sqrt(r) where r < 1/4; twice_asin_of_sqrt forms the angle itself.
+// half_angle_parts returns the pieces, scale * angle = arcsine * factor + offset (factor 2 scale,
+// offset 0 when r < 1/4; -scale and scale pi/2 above), so that a caller can fold what it does with
+// the angle into that multiply-add, and x, which is sqrt(r) where r < 1/4; twice_asin_of_sqrt forms
+// the angle itself.
 template <class V>
 struct AngleParts {
   typename V::R arcsine, factor, offset, x;
 };
 
 template <class V>
-inline AngleParts<V> half_angle_parts(typename V::R r) {
+inline AngleParts<V> half_angle_parts(typename V::R r, typename V::T scale = 1) {
   using T = typename V::T;
   static constexpr double kFloat[] = {0.166666731, 0.0749880895, 0.0450107008, 0.0264942776, 0.0382064506};
   static constexpr double kDouble[] = {
@@ -55,8 +56,8 @@ inline AngleParts<V> half_angle_parts(typename V::R r) {
     for (int k = degree - 1; k >= 0; --k) p = V::fma(p, z, V::set1(static_cast<T>(c[k])));
   }
   return {V::fma(V::mul(x, z), p, x),  // asin(x)
-          V::select_lt(r, quarter, V::set1(T(2)), V::set1(T(-1))),
-          V::select_lt(r, quarter, V::set1(T(0)), V::set1(std::numbers::pi_v<T> / 2)), x};
+          V::select_lt(r, quarter, V::set1(2 * scale), V::set1(-scale)),
+          V::select_lt(r, quarter, V::set1(T(0)), V::set1(std::numbers::pi_v<T> / 2 * scale)), x};
 }
 
 template <class V>

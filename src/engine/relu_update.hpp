@@ -56,11 +56,11 @@ inline double starting_distance(const SelfCell* row_before, const SelfCell* col_
   return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
 }
 
-// The angle from the half-angle u (the header): r = min(u, 1 - u), clipped to
-// [0, 1/2], theta = 2 asin(sqrt r) for u < 1/2, pi - 2 asin(sqrt r) above. max returns its second
-// operand when the first is NaN: a NaN cannot pass. g = (pi - theta) for u < 1/2, -(pi - theta)
-// above, so that V' = (pi - theta) / 2pi = |g| / 2pi, and (relu_v_over_c_over_pi) with h = 1/2 - r
-// = |cos theta| / 2:
+// The angle from the half-angle u (the header): r = min(u, 1 - u), clipped to [0, 1/2], theta =
+// 2 asin(sqrt r) for u < 1/2, pi - 2 asin(sqrt r) above. max returns its second operand when the
+// first is NaN: a NaN cannot pass. g = (pi - theta) / 2pi for u < 1/2, -(pi - theta) / 2pi above
+// (the 1/2pi folded into the arc-sine's multiply-add), so that V' = (pi - theta) / 2pi = |g|, and
+// (relu_v_over_c_over_pi) with h = pi - 2pi r = pi |cos theta|:
 //   V = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h).
 // `angle` keeps the arc-sine's pieces for the distance form.
 template <class V>
@@ -74,15 +74,17 @@ inline ReluAngle<V> relu_angle(typename V::R u) {
   using T = typename V::T;
   const auto half = V::set1(T(0.5)), one = V::set1(T(1)), zero = V::set1(T(0));
   const auto r = V::max(V::min(u, V::sub(one, u)), zero);
-  const AngleParts<V> a = half_angle_parts<V>(r);  // 2 asin(sqrt r) = a.arcsine a.factor + a.offset
-  return {V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, V::set1(std::numbers::pi_v<T>), zero), a.offset)), r, a};
+  // 2 asin(sqrt r) / 2pi = a.arcsine a.factor + a.offset
+  const AngleParts<V> a = half_angle_parts<V>(r, static_cast<T>(0.5 * std::numbers::inv_pi));
+  return {V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, half, zero), a.offset)), r, a};
 }
 
 template <class V>
 inline typename V::R relu_v_over_c_over_pi(const ReluAngle<V>& a) {
   using T = typename V::T;
-  const auto half_sine = V::sqrt(V::mul(a.r, V::sub(V::set1(T(1)), a.r)));  // sin(theta) / 2
-  return V::fma(a.g, V::sub(V::set1(T(0.5)), a.r), half_sine);
+  const auto half_sine = V::sqrt(V::fnma(a.r, a.r, a.r));  // sin(theta) / 2 = sqrt(r (1 - r)) = sqrt(r - r^2)
+  const auto h = V::fnma(V::set1(2 * std::numbers::pi_v<T>), a.r, V::set1(std::numbers::pi_v<T>));
+  return V::fma(a.g, h, half_sine);
 }
 
 // One ReLU layer of one tile row at one step, the correlation form: as layer_update_for
@@ -98,10 +100,9 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
   const auto su2 = V::set1(static_cast<T>(c.su2));
   const auto sb2 = V::set1(static_cast<T>(c.sb2));
   const auto rnorm = V::set1(static_cast<T>(row.norm));
+  const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
   const auto half_rinv = V::set1(static_cast<T>(0.5 * row.inv_norm));
   const auto half = V::set1(T(0.5));
-  const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
-  const auto inv_two_pi = V::set1(static_cast<T>(0.5 * std::numbers::inv_pi));
   // The pointers in locals: the stores may alias anything, so x's members would be read again
   // (and their null tests repeated) for every vector.
   T* const v = x.v;
@@ -114,10 +115,11 @@ inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T
     auto th = V::fma(sw2, V::load(vth + j), s);
     if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
     if (frozen) th = V::set1(T(0));
-    const auto cc = V::mul(rnorm, V::load(col_norm + j));  // c = sqrt(q q')
+    // c / pi, c = sqrt(q q') formed first: symmetric in the pair, so K(x, y) = K(y, x) bit for bit.
+    const auto c_over_pi = V::mul(V::mul(rnorm, V::load(col_norm + j)), inv_pi);
     const ReluAngle<V> a = relu_angle<V>(V::fnma(s, V::mul(half_rinv, V::load(col_inv_norm + j)), half));
-    V::store(v + j, V::mul(V::mul(cc, inv_pi), relu_v_over_c_over_pi(a)));
-    V::store(vth + j, V::mul(V::mul(V::abs(a.g), inv_two_pi), th));
+    V::store(v + j, V::mul(c_over_pi, relu_v_over_c_over_pi(a)));
+    V::store(vth + j, V::mul(V::abs(a.g), th));
   }
 }
 
@@ -140,7 +142,6 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
   const auto zero = V::set1(T(0)), quarter = V::set1(T(0.25)), half = V::set1(T(0.5));
   const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
   const auto two_over_pi = V::set1(static_cast<T>(2.0 * std::numbers::inv_pi));
-  const auto inv_two_pi = V::set1(static_cast<T>(0.5 * std::numbers::inv_pi));
   T* const e = x.e;  // in locals, as in relu_update
   T* const vth = x.vth;
   T* const v = x.v;
@@ -160,7 +161,7 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
     const auto gap = V::sub(rnorm, cn);
     const auto u = V::select_lt(zero, cc, V::mul(V::fnma(gap, gap, d), V::mul(quarter_rinv, V::load(col_inv_norm + j))), half);
     const ReluAngle<V> a = relu_angle<V>(u);
-    V::store(vth + j, V::mul(V::mul(V::abs(a.g), inv_two_pi), th));
+    V::store(vth + j, V::mul(V::abs(a.g), th));
     // E below u = 1/4: D/2 - c r^(3/2) P(r), where angle.x = sqrt r; above: (q + q')/2 - 2 V. V and
     // the second form only for vectors that need them: ReLU RNN states are so highly correlated
     // that on UCR sets (L = 2, last state) 87-99.8 % of the vectors have no lane above u = 1/4.
