@@ -7,7 +7,8 @@ For each case it runs the engine (build/bench/rntk_gram_bench) on 2 threads and 
 /usr/bin/time for the peak resident memory, then the NumPy reference (bench/numpy_reference.py) on the
 same data and 2 threads, and checks that both give the same matrices. Throughput is in cell-layer
 updates per second: pairs i < j x walk length min(T_i, T_j) x layers, from the best of three runs
-(the NumPy reference: of two). The ceiling is a calibration
+(the NumPy reference: of two), the 2- and 1-thread runs alternating; the ratios between cases also
+as the median of five alternating pairs of runs. The ceiling is a calibration
 loop of the same binary: the ReLU dual activation (arc-cosine, square root and a few products, with
 the engine's vector arc-cosine) alone on arrays in the L1 cache, the most a cell update could cost
 less than. A second loop runs the engine's ReLU cell update alone on one tile's state (the walk's
@@ -43,17 +44,40 @@ DEFAULTS = {"sw": 1.4142135623730951, "su": 1.0, "sb": 0.1, "sh": 0.0, "sv": 1.0
 REPEATS = 3  # timings are the best of this many runs: the machine is shared and noisy
 
 
-def run_engine(binary, case, threads, out_dir=None, repeats=REPEATS):
-    """(best seconds, cells, largest peak resident KiB) over `repeats` runs."""
+PAIRS = 5  # the ratios between cases: the median of this many alternating pairs of runs
+
+
+def run_once(binary, case, threads, out_dir=None):
+    """(seconds, cells, peak resident KiB) of one run."""
     cmd = ["/usr/bin/time", "-f", "peak_kb=%M", binary, case, "--threads", str(threads)]
     if out_dir:
         cmd += ["--write", out_dir]
-    runs = []
-    for _ in range(repeats):
-        text = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        fields = dict(re.findall(r"(\w+)=([\w.+-]+)", text.stdout + text.stderr))
-        runs.append((float(fields["seconds"]), float(fields["cells"]), int(fields["peak_kb"])))
-    return min(r[0] for r in runs), runs[0][1], max(r[2] for r in runs)
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    fields = dict(re.findall(r"(\w+)=([\w.+-]+)", text.stdout + text.stderr))
+    return float(fields["seconds"]), float(fields["cells"]), int(fields["peak_kb"])
+
+
+def run_engine(binary, case):
+    """Best seconds on 2 threads and on 1, cells, largest peak resident KiB, over REPEATS runs of
+    each, the two thread counts alternating so that a slow spell of the machine hits both."""
+    runs = {2: [], 1: []}
+    for _ in range(REPEATS):
+        for threads in (2, 1):
+            runs[threads].append(run_once(binary, case, threads))
+    return (min(r[0] for r in runs[2]), min(r[0] for r in runs[1]), runs[2][0][1],
+            max(r[2] for r in runs[2] + runs[1]))
+
+
+def paired_ratio(binary, case, reference):
+    """Cell throughput of `case` over `reference` on 2 threads: median and range of PAIRS ratios of
+    runs made one right after the other (this machine's speed drifts by 10-20 % between runs)."""
+    ratios = []
+    for _ in range(PAIRS):
+        seconds, cells, _ = run_once(binary, case, 2)
+        ref_seconds, ref_cells, _ = run_once(binary, reference, 2)
+        ratios.append((cells / seconds) / (ref_cells / ref_seconds))
+    ratios.sort()
+    return ratios[len(ratios) // 2], ratios[0], ratios[-1]
 
 
 def machine():
@@ -106,9 +130,8 @@ def main():
         n, lengths, m, layers, activation, precision = CASES[case]
         with tempfile.TemporaryDirectory() as tmp:
             # Timed and measured runs write nothing; a third run writes data and result for the check.
-            seconds2, cells, peak_kb = run_engine(binary, case, 2)
-            seconds1, _, _ = run_engine(binary, case, 1)
-            run_engine(binary, case, 2, tmp, repeats=1)
+            seconds2, seconds1, cells, peak_kb = run_engine(binary, case)
+            run_once(binary, case, 2, tmp)
             values = np.load(os.path.join(tmp, "values.npy"))
             offsets = np.load(os.path.join(tmp, "offsets.npy"))[:, 0].astype(np.int64)
             ntk, nngp = np.load(os.path.join(tmp, "ntk.npy")), np.load(os.path.join(tmp, "nngp.npy"))
@@ -134,12 +157,12 @@ def main():
               f"{cells / numpy_seconds:.3g} | {numpy_seconds / seconds2:.1f}x | {seconds1 / seconds2:.2f}x | "
               f"{rate / ceil[2]:.0%} | {peak_kb / 1024:.0f} MiB ({output_mb:.0f} + {input_mb:.0f} MiB) | {diff:.1e} |",
               flush=True)
-    if "ragged" in throughput and "relu" in throughput:
-        print(f"\nRagged / equal-length cell throughput: {throughput['ragged'] / throughput['relu']:.2f}")
-    if "float" in throughput and "relu" in throughput:
-        print(f"Float / double cell throughput: {throughput['float'] / throughput['relu']:.2f}")
-    if "mean" in throughput and "relu" in throughput:
-        print(f"Mean pooling / last state cell throughput: {throughput['mean'] / throughput['relu']:.2f}")
+    print()
+    for case, name in (("ragged", "Ragged / equal-length"), ("float", "Float / double"), ("mean", "Mean pooling / last state")):
+        if case in throughput and "relu" in throughput:
+            median, low, high = paired_ratio(binary, case, "relu")
+            print(f"{name} cell throughput: {median:.2f} (median of {PAIRS} alternating pairs of runs, {low:.2f}-{high:.2f}; "
+                  f"from the table: {throughput[case] / throughput['relu']:.2f})")
 
 
 if __name__ == "__main__":
