@@ -14,7 +14,7 @@ in double. Prints the coefficients (constant term first) as C++.
 
 It also fits the polynomial of float ReLU's distance form (src/engine/relu_update.hpp, kSeries):
 P(r) = (sin theta - theta cos theta) / (pi r^(3/2)), theta = 2 asin(sqrt r), r in [0, 1/4], degree
-4, weighted for relative error, against 40-digit values (mpmath), and measures in float its
+3, weighted for relative error, against 40-digit values (mpmath), and measures in float its
 relative error and that of E / c = 2r - r^(3/2) P(r) (the pair's distance where the variances are
 equal, the case where E is smallest next to its terms).
 """
@@ -66,7 +66,7 @@ def distance_series(r):
     return (mpmath.sin(theta) - theta * mpmath.cos(theta)) / (mpmath.pi * r ** mpmath.mpf(1.5))
 
 
-def fit_distance_series(degree=4, nodes=3000):
+def fit_distance_series(degree=3, nodes=3000):
     mpmath.mp.dps = 40
     r = 0.125 - 0.125 * np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
     target = np.array([float(distance_series(v)) for v in r])
@@ -96,7 +96,7 @@ def main():
         print("{" + ", ".join(text) + "}")
     coefficients = ["%.9g" % np.float32(v) for v in fit_distance_series()]
     series_error, e_error = distance_series_errors([float(t) for t in coefficients])
-    print(f"// float distance form, degree 4: relative error {series_error:.2e}, of E {e_error:.2e}")
+    print(f"// float distance form, degree 3: relative error {series_error:.2e}, of E {e_error:.2e}")
     print("{" + ", ".join(coefficients) + "}")
 
 
