@@ -291,7 +291,8 @@ TEST(Engine, FloatModeStaysWithinItsErrorBound) {
 // that are nearly equal are where the correlation form failed (6 % on UCR's ACSF1): copies of a
 // random walk with a little noise, of different lengths (the pairs start at different steps, from
 // the distance of the two previous self states) and an initial state (sigma_h > 0), for the
-// last-state and mean-pooled readouts. The correlation form missed this bound by far (3e-2
+// last-state, per-step and mean-pooled readouts (the float walk forms V at the last step only, or
+// at every step). The correlation form missed this bound by far (3e-2
 // here); every entry must be within 1e-4 of double, relative to itself.
 TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
   std::mt19937_64 rng(21);
@@ -305,7 +306,7 @@ TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
     for (double& v : copy) v = v / 30.0 + 1e-3 * normal(rng);
     x.append(copy);
   }
-  for (const Readout readout : {Readout::kLast, Readout::kMean}) {
+  for (const Readout readout : {Readout::kLast, Readout::kSteps, Readout::kMean}) {
     for (const int layers : {1, 2}) {
       KernelParams p{1.4142135623730951, 1.0, 0.1, 0.5, 1.0, layers, Activation::kRelu};
       p.readout = readout;
@@ -316,7 +317,7 @@ TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
           worst = std::max({worst, std::abs(f.ntk(i, j) / d.ntk(i, j) - 1.0), std::abs(f.nngp(i, j) / d.nngp(i, j) - 1.0)});
         }
       }
-      EXPECT_LT(worst, 1e-4) << (readout == Readout::kMean ? "mean" : "last") << " L=" << layers;
+      EXPECT_LT(worst, 1e-4) << static_cast<int>(readout) << " L=" << layers;
     }
   }
 }

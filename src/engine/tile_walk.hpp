@@ -220,7 +220,9 @@ template <class T>
 struct LayerLanes {
   T* v = nullptr;    // V, and below V' Th: the previous cell's on entry, this cell's on return
   T* vth = nullptr;
-  T* e = nullptr;    // ReLU's distance form (relu_update.hpp): E, likewise; null in other walks
+  // ReLU's distance form (relu_update.hpp): E, likewise; null in other walks. That form only
+  // writes V, where it is read out, and `v` is null elsewhere.
+  T* e = nullptr;
   const T* below_v = nullptr;  // the layer below at this cell; null for layer 1
   const T* below_vth = nullptr;
   const T* below_e = nullptr;
