@@ -63,11 +63,10 @@ inline double starting_distance(const SelfCell* row_before, const SelfCell* col_
 // (the 1/2pi folded into the arc-sine's multiply-add), so that V' = (pi - theta) / 2pi = |g|, and
 // (relu_v_over_c_over_pi) with h = pi - 2pi r = pi |cos theta|:
 //   V = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h).
-// `angle` keeps the arc-sine's pieces for the distance form.
+// `root` is sqrt(r) where r < 1/4 (AngleParts::x), for the distance form.
 template <class V>
 struct ReluAngle {
-  typename V::R g, r;
-  AngleParts<V> angle;
+  typename V::R g, r, root;
 };
 
 template <class V>
@@ -77,7 +76,7 @@ inline ReluAngle<V> relu_angle(typename V::R u) {
   const auto r = V::max(V::min(u, V::sub(one, u)), zero);
   // 2 asin(sqrt r) / 2pi = a.arcsine a.factor + a.offset
   const AngleParts<V> a = half_angle_parts<V>(r, static_cast<T>(0.5 * std::numbers::inv_pi));
-  return {V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, half, zero), a.offset)), r, a};
+  return {V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, half, zero), a.offset)), r, a.x};
 }
 
 template <class V>
@@ -164,12 +163,12 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
     const auto u = V::select_lt(zero, cc, V::mul(V::fnma(gap, gap, d), V::mul(quarter_rinv, V::load(col_inv_norm + j))), half);
     const ReluAngle<V> a = relu_angle<V>(u);
     V::store(vth + j, V::mul(V::abs(a.g), th));
-    // E below u = 1/4: D/2 - c r^(3/2) P(r), where angle.x = sqrt r; above: (q + q')/2 - 2 V. V and
+    // E below u = 1/4: D/2 - c r^(3/2) P(r), where root = sqrt r; above: (q + q')/2 - 2 V. V and
     // the second form only for vectors that need them: ReLU RNN states are so highly correlated
     // that on UCR sets (L = 2, last state) 87-99.8 % of the vectors have no lane above u = 1/4.
     auto p = V::set1(kSeries[3]);
     for (int k = 2; k >= 0; --k) p = V::fma(p, a.r, V::set1(kSeries[k]));
-    auto e_new = V::fnma(cc, V::mul(V::mul(a.angle.x, a.r), p), V::mul(half, d));
+    auto e_new = V::fnma(cc, V::mul(V::mul(a.root, a.r), p), V::mul(half, d));
     if (StoreV || !V::all_lt(u, quarter)) {
       const auto w = relu_v_over_c_over_pi(a);
       if constexpr (StoreV) V::store(v + j, V::mul(V::mul(cc, inv_pi), w));
