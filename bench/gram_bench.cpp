@@ -20,6 +20,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/dispatch.hpp"
@@ -101,6 +102,12 @@ int run_case(const std::string& name, int threads, int tile, const std::string& 
   return 0;
 }
 
+// Calls the variant of a per-instruction-set loop (dispatch.hpp) that `simd` names.
+template <class Function, class... Args>
+void call_for(rntk::Simd simd, Function* avx512, Function* avx2, Function* portable, Args&&... args) {
+  (simd == rntk::Simd::kAvx512 ? avx512 : simd == rntk::Simd::kAvx2 ? avx2 : portable)(std::forward<Args>(args)...);
+}
+
 int run_ceiling(int threads) {
   const rntk::Simd simd = rntk::resolve_simd(rntk::Simd::kAuto);
   const std::size_t n = 512, repeats = 800000;  // 16 KiB of arrays per thread (L1); about 0.2 s
@@ -111,13 +118,8 @@ int run_ceiling(int threads) {
     std::mt19937_64 rng(omp_get_thread_num());
     std::uniform_real_distribution<double> u(-1.0, 1.0);
     for (std::size_t j = 0; j < n; ++j) lam[j] = u(rng), scale[j] = 1.5 + u(rng);
-    if (simd == rntk::Simd::kAvx512) {
-      rntk::engine::relu_dual_loop_avx512(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
-    } else if (simd == rntk::Simd::kAvx2) {
-      rntk::engine::relu_dual_loop_avx2(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
-    } else {
-      rntk::engine::relu_dual_loop_portable(lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
-    }
+    call_for(simd, rntk::engine::relu_dual_loop_avx512, rntk::engine::relu_dual_loop_avx2,
+             rntk::engine::relu_dual_loop_portable, lam.data(), scale.data(), v.data(), dv.data(), n, repeats);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("duals_per_second=%.6e isa=%s\n", static_cast<double>(n * repeats) * threads / seconds,
@@ -143,16 +145,9 @@ int run_update(int threads) {
     for (std::size_t j = 0; j < norm.size(); ++j) norm[j] = u(rng), inv_norm[j] = 1.0 / norm[j];
     rntk::SelfCell row;
     row.q = 1.21, row.norm = 1.1, row.inv_norm = 1.0 / 1.1, row.inv_q = 1.0 / 1.21;
-    if (simd == rntk::Simd::kAvx512) {
-      rntk::engine::relu_update_loop_avx512(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
-                                            rows, lanes, repeats);
-    } else if (simd == rntk::Simd::kAvx2) {
-      rntk::engine::relu_update_loop_avx2(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
-                                          rows, lanes, repeats);
-    } else {
-      rntk::engine::relu_update_loop_portable(v.data(), vth.data(), input.data(), norm.data(), inv_norm.data(), row,
-                                              rows, lanes, repeats);
-    }
+    call_for(simd, rntk::engine::relu_update_loop_avx512, rntk::engine::relu_update_loop_avx2,
+             rntk::engine::relu_update_loop_portable, v.data(), vth.data(), input.data(), norm.data(),
+             inv_norm.data(), row, rows, lanes, repeats);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("cells_per_second=%.6e\n", static_cast<double>(rows * lanes * 2 * repeats) * threads / seconds);
