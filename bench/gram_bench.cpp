@@ -2,7 +2,8 @@
 // which measures peak memory around it and compares it with the NumPy reference.
 //
 //   rntk_gram_bench CASE --threads N [--tile N] [--write DIR]
-//       CASE: relu | erf | ragged | m64 | float | mean (docs/PERFORMANCE.md lists their sizes).
+//       CASE: relu | erf | ragged | m64 | float | erf-float | mean (docs/PERFORMANCE.md lists their
+//       sizes).
 //       Prints "seconds=S cells=C" for the symmetric NTK + NNGP Gram matrix, where cells counts
 //       cell-layer updates: pairs i < j x the walk length min(T_i, T_j) x layers. --tile N sets
 //       the engine's tile_size (default: the library's). --write DIR saves
@@ -39,12 +40,13 @@ struct Case {
 Case make_case(const std::string& name) {
   Case c;
   c.settings.kernel.layers = 2;
-  if (name == "erf") c.settings.kernel.activation = rntk::Activation::kErf;
+  if (name == "erf" || name == "erf-float") c.settings.kernel.activation = rntk::Activation::kErf;
   if (name == "ragged") c.min_length = 64, c.max_length = 192;
   if (name == "m64") c.dim = 64;
-  if (name == "float") c.settings.engine.precision = rntk::Precision::kFloat;
+  if (name == "float" || name == "erf-float") c.settings.engine.precision = rntk::Precision::kFloat;
   if (name == "mean") c.n = 400, c.settings.kernel.readout = rntk::Readout::kMean;
-  if (name != "relu" && name != "erf" && name != "ragged" && name != "m64" && name != "float" && name != "mean") {
+  if (name != "relu" && name != "erf" && name != "ragged" && name != "m64" && name != "float" && name != "erf-float" &&
+      name != "mean") {
     throw std::runtime_error("unknown case " + name);
   }
   return c;

@@ -153,9 +153,9 @@ std::vector<ParamSpec> make_specs() {
        "only the last bits of a result",
        RNTK_MEMBER(engine.simd, Simd)},
       {"precision", "", Group::kEngine, Type::kChoice, 0, 0, 1, {"double", "float"},
-       "arithmetic of the tile walk; float ReLU is about 1.6-1.7 times as fast, and on z-normalised series "
-       "of up to 2,000 steps its ReLU kernels are within 2e-5 of double, erf within 2e-4 of the pair's "
-       "scale (docs/PERFORMANCE.md)",
+       "arithmetic of the tile walk; float ReLU is about 1.6-1.7 times as fast as double, float erf about "
+       "1.3 times, and on z-normalised series of up to 2,000 steps float ReLU kernels are within 2e-5 of "
+       "double, erf within 1e-5 of the pair's scale (docs/PERFORMANCE.md)",
        RNTK_MEMBER(engine.precision, Precision)},
   };
   for (ParamSpec& s : specs) s.default_value = s.get(Settings{});

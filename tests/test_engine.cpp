@@ -278,21 +278,26 @@ double worst_error_per_entry(const GramResult& d, const GramResult& f) {
   return worst;
 }
 
+// The largest error of a float NTK or NNGP entry relative to the pair's scale sqrt(K(x, x) K(y, y))
+// in double (erf kernels cross zero, so the entry itself is no scale).
+double worst_error_per_pair_scale(const GramResult& d, const GramResult& f) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < d.ntk.rows(); ++i) {
+    for (std::size_t j = 0; j < d.ntk.cols(); ++j) {
+      worst = std::max({worst, std::abs(f.ntk(i, j) - d.ntk(i, j)) / std::sqrt(d.ntk(i, i) * d.ntk(j, j)),
+                        std::abs(f.nngp(i, j) - d.nngp(i, j)) / std::sqrt(d.nngp(i, i) * d.nngp(j, j))});
+    }
+  }
+  return worst;
+}
+
 // Float arithmetic against double on z-normalised data: the error bound of the float mode.
 TEST(Engine, FloatModeStaysWithinItsErrorBound) {
   const SequenceSet x = random_set(40, 2, 50, 300, 15);
   for (Activation a : {Activation::kRelu, Activation::kErf}) {
     for (int L : {1, 3}) {
       const auto [d, f] = in_double_and_float(x, Settings{{1.4142135623730951, 1.0, 0.1, 0.0, 1.0, L, a}, {}, {}});
-      double worst = 0.0;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        for (std::size_t j = 0; j < x.size(); ++j) {
-          // Relative to the pair's scale sqrt(K(x,x) K(y,y)): erf kernels cross zero.
-          const double scale = std::sqrt(d.ntk(i, i) * d.ntk(j, j));
-          worst = std::max(worst, std::abs(f.ntk(i, j) - d.ntk(i, j)) / scale);
-          worst = std::max(worst, std::abs(f.nngp(i, j) - d.nngp(i, j)) / std::sqrt(d.nngp(i, i) * d.nngp(j, j)));
-        }
-      }
+      const double worst = worst_error_per_pair_scale(d, f);
       EXPECT_LT(worst, 1e-4) << activation_name(a) << " L=" << L;
       EXPECT_GT(worst, 0.0) << "float mode should not be double";
     }
@@ -362,6 +367,58 @@ TEST(Engine, FloatReluIsAccurateForLargeAnglesAndUnequalVariances) {
       }
     }
   }
+}
+
+// Float erf carries the pairs' distances too (src/engine/erf_update.hpp): at sigma_w = sqrt(2) its
+// recursion passes an error of S on almost undamped, so in the correlation form the roundings of a
+// long walk of nearly equal series added up (1.7e-4 of the pair's scale on UCR's ACSF1, 3e-4 and
+// 1.3e-3 here at L = 1 and 3). Copies of a random walk with a little noise, of different lengths,
+// against its negation, 3 and 1/9 times itself (the direct form of E, rho <= 0, and sines past
+// 1/2) and an independent series; the tangent kernel here grows past 2^64 (rescaled walks, where
+// only Th is scaled). Every instruction set, the last-state and per-step readouts, and mean
+// pooling on shorter copies; every entry within 1e-4 of double, relative to the pair's scale.
+TEST(Engine, FloatErfIsAccurateOnLongNearlyEqualSeries) {
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> normal;
+  std::vector<double> walk(1500);
+  double level = 0.0;
+  for (double& v : walk) v = level += normal(rng);
+  const auto series = [&](std::size_t length, std::size_t copies_of) {
+    SequenceSet x(1);
+    for (const std::size_t n : {length, length, length - length / 15, length - length / 4}) {
+      std::vector<double> copy(walk.end() - static_cast<std::ptrdiff_t>(n), walk.end());
+      for (double& v : copy) v = v / 30.0 + 1e-3 * normal(rng);
+      x.append(copy);
+    }
+    for (const double factor : {-1.0, 3.0, 1.0 / 9.0}) {
+      std::vector<double> v(x[0].data(), x[0].data() + x[0].length());
+      for (double& value : v) value *= factor;
+      x.append(v);
+    }
+    std::vector<double> independent(copies_of);
+    for (double& v : independent) v = normal(rng);
+    x.append(independent);
+    return x;
+  };
+  const SequenceSet x = series(1500, 1300);
+  for (const Simd simd : {Simd::kPortable, Simd::kAvx2, Simd::kAvx512}) {
+    if (!supported(simd)) continue;
+    for (const Readout readout : {Readout::kLast, Readout::kSteps}) {
+      for (const int layers : {1, 3}) {
+        KernelParams p{1.4142135623730951, 1.0, 0.1, 0.5, 1.0, layers, Activation::kErf};
+        p.readout = readout;
+        Settings s{p, {}, {}};
+        s.engine.simd = simd;
+        const auto [d, f] = in_double_and_float(x, s);
+        EXPECT_LT(worst_error_per_pair_scale(d, f), 1e-4)
+            << param_spec("simd").format(static_cast<double>(simd)) << " " << static_cast<int>(readout) << " L=" << layers;
+      }
+    }
+  }
+  KernelParams p{1.4142135623730951, 1.0, 0.1, 0.5, 1.0, 2, Activation::kErf};
+  p.readout = Readout::kMean;
+  const auto [d, f] = in_double_and_float(series(300, 260), Settings{p, {}, {}});
+  EXPECT_LT(worst_error_per_pair_scale(d, f), 1e-4) << "mean pooling";
 }
 
 TEST(Engine, EveryInstructionSetAndPrecisionIsBitwiseIndependentOfThreadsAndTiles) {

@@ -5,57 +5,34 @@
 // relu_update, the correlation form (double; rescaled walks): the pairs carry V and V' Th, and
 // u = (1 - lam) / 2 with lam = S / sqrt(q q').
 //
-// relu_distance_update, the distance form (float, unrescaled walks: the tile walk decides): the
-// pairs carry E and V' Th instead. Near correlation 1 the arc-cosine is ill-conditioned: rounding S
-// (or lam) by one unit in the last place moves acos(lam) by about sqrt(2 eps), 3e-4 in float, and
-// the NTK's tangent recursion multiplies one V' = (pi - theta) / 2pi per step, so on long, highly
-// correlated series the float kernel was off by up to 6 % (docs/PERFORMANCE.md). The distance of
-// the two pre-activations, D = E[(h - h')^2] = q + q' - 2 S, is small exactly where the angle is,
-// and it has its own recursion without cancellation, so it keeps its relative accuracy and with it
-// the angle's:
+// relu_distance_update, the distance form (float, unrescaled walks: distance_form.hpp): the pairs
+// carry E and V' Th instead. Near correlation 1 the arc-cosine is ill-conditioned: rounding S (or
+// lam) by one unit in the last place moves acos(lam) by about sqrt(2 eps), 3e-4 in float, and the
+// NTK's tangent recursion multiplies one V' = (pi - theta) / 2pi per step. The distance D = q + q'
+// - 2S is small exactly where the angle is and keeps its relative accuracy (distance_form.hpp), and
+// with it the angle's. For ReLU
 //
-//   D^l_{t,t'} = sw^2 E^l_{t-1,t'-1} + su^2 E^(l-1)_{t,t'}       (layer 1: (su^2/m) |x_t - x'_t'|^2)
-//   E = E[(phi(h) - phi(h'))^2] = V_q + V_q' - 2 V = D/2 - (c/pi) (sin theta - theta cos theta)
+//   E = V_q + V_q' - 2 V = D/2 - (c/pi) (sin theta - theta cos theta)
 //
-// with c = sqrt(q q') and V_q = q/2 for ReLU. Everything else follows from D and the two variances
-// (the bias cancels in D): S = (q + q' - D) / 2, the half-angle u = (c - S) / 2c = (D - (sqrt q -
-// sqrt q')^2) / 4c, and E. So the distance form needs no V and no input product <x, x'>; it forms
-// V only where it is read out (`x.v` not null: the last step, or every step of a per-step or
-// pooled readout). E: below u = 1/4 (theta < pi/3) from D/2 - c u^(3/2) P(u), P a polynomial (both
+// with c = sqrt(q q') and V_q = q/2, and the half-angle u = (c - S) / 2c = (D - (sqrt q -
+// sqrt q')^2) / 4c. E: below u = 1/4 (theta < pi/3) from D/2 - c u^(3/2) P(u), P a polynomial (both
 // terms positive, the second smaller by a factor ~ theta), above from (q + q')/2 - 2 V
 // (cancellation at most a factor 2.6 there), which a vector forms only when one of its lanes needs
-// it. A pair's E starts at V_q + V_q' of the two previous steps (sigma_h^2 for
-// an initial state), as V starts at 0 (starting_distance).
+// it.
 //
 // The half-angle from D is most accurate when the two variances are close, which is where
 // correlations near 1 occur; for variances q / q' = rho apart its error grows to about (sqrt rho +
-// 1 / sqrt rho) / 2 units of u's last place (docs/DESIGN.md, "Numerics: the float mode"). Rescaled
-// walks (SelfCell::scale, values past 2^64) carry the correlation form: their rows and columns sit
-// at different scales, where the square root of the scales' ratio is not a power of two.
+// 1 / sqrt rho) / 2 units of u's last place (docs/DESIGN.md, "Numerics: the float mode").
 #pragma once
 
 #include <cstddef>
 #include <numbers>
-#include <type_traits>
 
 #include "arcsine.hpp"
+#include "distance_form.hpp"
 #include "rntk/recursion.hpp"
 
 namespace rntk::engine {
-
-// Whether a walk carries the distance form: ReLU in float, unrescaled (`rescaled`: a sequence of
-// the walk has SelfCell::scale != 0). Double's correlation form is accurate to ~2e-8 in the angle
-// already, and rescaled walks cannot use the distance form (above).
-template <class T>
-constexpr bool uses_distance_form(Activation activation, bool rescaled) {
-  return std::is_same_v<T, float> && activation == Activation::kRelu && !rescaled;
-}
-
-// E of a pair at the cell where its walk starts: V_q + V_q' of the two steps before it (null:
-// before the first step, an initial state of variance sh2).
-inline double starting_distance(const SelfCell* row_before, const SelfCell* col_before, double sh2) {
-  return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
-}
 
 // The angle from the half-angle u (the header): r = min(u, 1 - u), clipped to [0, 1/2], theta =
 // 2 asin(sqrt r) for u < 1/2, pi - 2 asin(sqrt r) above. max returns its second operand when the

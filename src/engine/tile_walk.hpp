@@ -25,6 +25,7 @@
 #include "rntk/activations.hpp"
 #include "rntk/params.hpp"
 #include "rntk/recursion.hpp"
+#include "erf_update.hpp"
 #include "relu_update.hpp"
 
 namespace rntk::engine {
@@ -86,9 +87,10 @@ class Scratch {
 template <class T>
 struct Workspace {
   Scratch<T> state_v, state_vth;           // [layer][row][padded column]
-  Scratch<T> state_e;                      // ReLU's distance form (relu_update.hpp), same layout
+  Scratch<T> state_e;                      // the distance form (distance_form.hpp), same layout
   Scratch<T> sum_v, sum_vth;               // per-step readout: sums over the walk, same layout
   Scratch<T> col_q, col_norm, col_inv_norm, col_inv_q;  // [layer][padded column], this step
+  Scratch<T> col_self_rho, col_self_sine, col_self_v;   // erf's distance form only, same layout
   Scratch<T> col_x;                        // [channel][padded column], this step
   Scratch<T> input;                        // input terms: [row][padded column] (tile walk), [lane] (mean pooling)
   Scratch<T> input_distance;               // (su^2/m) |x - x'|^2 for the distance form, same layout
@@ -220,7 +222,7 @@ template <class T>
 struct LayerLanes {
   T* v = nullptr;    // V, and below V' Th: the previous cell's on entry, this cell's on return
   T* vth = nullptr;
-  // ReLU's distance form (relu_update.hpp): E, likewise; null in other walks. That form only
+  // The distance form (distance_form.hpp): E, likewise; null in other walks. That form only
   // writes V, where it is read out, and `v` is null elsewhere.
   T* e = nullptr;
   const T* below_v = nullptr;  // the layer below at this cell; null for layer 1
@@ -232,13 +234,51 @@ struct LayerLanes {
   const T* th_down = nullptr;
 };
 
-// The columns' self statistics (SelfCell) at this step and layer, one lane per column.
+// The columns' self statistics (SelfCell) at this step and layer, one lane per column; for erf's
+// distance form also ErfSelfAngle and V_q (erf_update.hpp), null in other walks.
 template <class T>
 struct ColumnLanes {
   const T* q;
   const T* norm;
   const T* inv_norm;
   const T* inv_q;
+  const T* self_rho = nullptr;
+  const T* self_sine = nullptr;
+  const T* self_v = nullptr;
+};
+
+// The arrays ColumnLanes point into, [layer][padded column] (`n` values each), from the workspace;
+// columns not walking yet read benign values. `erf_distance`: the erf distance form's too.
+template <class T>
+struct ColumnArrays {
+  T *q, *norm, *inv_norm, *inv_q, *self_rho = nullptr, *self_sine = nullptr, *self_v = nullptr;
+
+  ColumnArrays(Workspace<T>& ws, std::size_t n, bool erf_distance)
+      : q(ws.col_q.get(n)), norm(ws.col_norm.get(n)), inv_norm(ws.col_inv_norm.get(n)), inv_q(ws.col_inv_q.get(n)) {
+    for (T* a : {q, norm, inv_norm, inv_q}) std::fill(a, a + n, T(1));
+    if (erf_distance) {
+      self_rho = ws.col_self_rho.get(n), self_sine = ws.col_self_sine.get(n), self_v = ws.col_self_v.get(n);
+      std::fill(self_rho, self_rho + n, T(0));
+      std::fill(self_sine, self_sine + n, T(1));
+      std::fill(self_v, self_v + n, T(0));
+    }
+  }
+  void set(std::size_t index, const SelfCell& cell) {
+    q[index] = static_cast<T>(cell.q);
+    norm[index] = static_cast<T>(cell.norm);
+    inv_norm[index] = static_cast<T>(cell.inv_norm);
+    inv_q[index] = static_cast<T>(cell.inv_q);
+    if (self_rho) {
+      const ErfSelfAngle angle = erf_self_angle(cell);
+      self_rho[index] = static_cast<T>(angle.rho);
+      self_sine[index] = static_cast<T>(angle.sine);
+      self_v[index] = static_cast<T>(cell.v);
+    }
+  }
+  ColumnLanes<T> lanes(std::size_t offset) const {
+    return {q + offset, norm + offset, inv_norm + offset, inv_q + offset, self_rho ? self_rho + offset : nullptr,
+            self_sine ? self_sine + offset : nullptr, self_v ? self_v + offset : nullptr};
+  }
 };
 
 // One layer of one tile row at one step (spec section 3), then its dual activation (section 2):
@@ -250,10 +290,10 @@ struct ColumnLanes {
 // Rescaled walks (SelfCell::scale): `bias` is sb^2 per lane divided by the pair's scale (null: sb^2
 // itself); `th_down`, where only Th is rescaled, the lane's 1 / scale by which S enters Th.
 // ReLU has its own one-pass update (relu_update.hpp; in float, unrescaled, the angle comes from
-// the pair's distance). For the others the lanes are processed in passes so that no vector value is
-// live across the calls into the vector math library (which, like every call, may overwrite all
-// vector registers): pass 1 computes S and Th and the arc-sine argument, pass 2 only calls the
-// library, pass 3 finishes.
+// the pair's distance), and so has erf in float (erf_update.hpp). For the others the lanes are
+// processed in passes so that no vector value is live across the calls into the vector math
+// library (which, like every call, may overwrite all vector registers): pass 1 computes S and Th
+// and the arc-sine argument, pass 2 only calls the library, pass 3 finishes.
 // `scratch_a` and `scratch_b` hold `lanes` values each between passes.
 template <class V, Activation A, bool Rescaled>
 inline void layer_update_for(const LayerLanes<typename V::T>& x, const SelfCell& row,
@@ -384,6 +424,14 @@ template <class V>
 inline void layer_update(const LayerLanes<typename V::T>& x, const SelfCell& row,
                          const ColumnLanes<typename V::T>& col, std::size_t lanes, const TileInput& in,
                          bool frozen, typename V::T* scratch_a, typename V::T* scratch_b) {
+  if (x.e && in.activation == Activation::kErf) {  // erf's distance form, plain or rescaled
+    if (x.th_down) {
+      if (x.v) return erf_distance_update<V, true, true>(x, row, col, lanes, in.coef, frozen);
+      return erf_distance_update<V, false, true>(x, row, col, lanes, in.coef, frozen);
+    }
+    if (x.v) return erf_distance_update<V, true, false>(x, row, col, lanes, in.coef, frozen);
+    return erf_distance_update<V, false, false>(x, row, col, lanes, in.coef, frozen);
+  }
   if (x.bias || x.th_down) return layer_update_as<V, true>(x, row, col, lanes, in, frozen, scratch_a, scratch_b);
   if (in.activation == Activation::kRelu) {
     if (x.e && x.v) return relu_distance_update<V, true>(x, row, col, lanes, in.coef, frozen);
@@ -404,20 +452,11 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
   T* state_vth = ws.state_vth.get(L * R * Cp);
   T* sum_v = per_step ? ws.sum_v.get(L * R * Cp) : nullptr;
   T* sum_vth = per_step ? ws.sum_vth.get(L * R * Cp) : nullptr;
-  T* col_q = ws.col_q.get(L * Cp);
-  T* col_norm = ws.col_norm.get(L * Cp);
-  T* col_inv_norm = ws.col_inv_norm.get(L * Cp);
-  T* col_inv_q = ws.col_inv_q.get(L * Cp);
   T* col_x = ws.col_x.get(m * Cp);
   T* inputs = ws.input.get(R * Cp);  // [row][padded column], this step
   T* lane_a = ws.lane_a.get(Cp);
   T* lane_b = ws.lane_b.get(Cp);
-  // Columns not walking yet read benign values.
-  std::fill(col_q, col_q + L * Cp, T(1));
-  std::fill(col_norm, col_norm + L * Cp, T(1));
-  std::fill(col_inv_norm, col_inv_norm + L * Cp, T(1));
-  std::fill(col_inv_q, col_inv_q + L * Cp, T(1));
-  std::fill(col_x, col_x + m * Cp, T(0));
+  std::fill(col_x, col_x + m * Cp, T(0));  // columns not walking yet read benign values
   for (T* a : {state_v, state_vth, sum_v, sum_vth}) {
     if (a) std::fill(a, a + L * R * Cp, T(0));
   }
@@ -440,11 +479,12 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     std::fill(col_down, col_down + Cp, T(1));
     std::fill(col_shift, col_shift + Cp, T(1));
   }
-  // Float ReLU's unrescaled walk also carries each pair's distance E (relu_update.hpp).
+  // Float walks of ReLU (unrescaled) and erf carry each pair's distance E (distance_form.hpp).
   const bool distance_form = uses_distance_form<T>(in.activation, scaled);
   T* state_e = distance_form ? ws.state_e.get(L * R * Cp) : nullptr;
   T* distances = distance_form ? ws.input_distance.get(R * Cp) : nullptr;
   if (distance_form) std::fill(state_e, state_e + L * R * Cp, T(0));
+  ColumnArrays<T> columns(ws, L * Cp, distance_form && in.activation == Activation::kErf);
 
   const std::size_t longest = R && C ? std::min(in.row_length[0], in.col_length[0]) : 0;
   std::size_t rows_k = 0, cols_k = 0;
@@ -463,12 +503,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
     for (std::size_t j = 0; j < cols_k; ++j) {
       const SelfCell* cells = in.col_cells[j] - k * L;
       if (k >= 2) prefetch_cells(cells + 2 * L, L);
-      for (std::size_t l = 0; l < L; ++l) {
-        col_q[l * Cp + j] = static_cast<T>(cells[l].q);
-        col_norm[l * Cp + j] = static_cast<T>(cells[l].norm);
-        col_inv_norm[l * Cp + j] = static_cast<T>(cells[l].inv_norm);
-        col_inv_q[l * Cp + j] = static_cast<T>(cells[l].inv_q);
-      }
+      for (std::size_t l = 0; l < L; ++l) columns.set(l * Cp + j, cells[l]);
       const double* x = in.col_values[j] - k * m;
       for (std::size_t d = 0; d < m; ++d) col_x[d * Cp + j] = static_cast<T>(x[d]);
     }
@@ -488,7 +523,7 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
       for (std::size_t d = 0; d < m; ++d) row_x[i * m + d] = static_cast<T>(x[d]);
     }
     const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
-    if (distance_form) {  // the distance form needs no <x, x'> (relu_update.hpp)
+    if (distance_form) {  // the distance form needs no <x, x'> (distance_form.hpp)
       step_input_products<V, true>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, distances);
     } else {
       step_input_products<V>(row_x.data(), rows_k, col_x, m, lanes, Cp, su2_over_m, inputs);
@@ -542,9 +577,8 @@ void walk_tile(const TileInput& in, Workspace<typename V::T>& ws, const TileOutp
           lane.input_distance = distance + first;
           if (k > 0 && !per_step) lane.v = nullptr;
         }
-        const std::size_t c = l * Cp + first;
-        layer_update<V>(lane, cells[l], {col_q + c, col_norm + c, col_inv_norm + c, col_inv_q + c}, lanes - first, in,
-                        l < in.frozen_layers, lane_a, lane_b);
+        layer_update<V>(lane, cells[l], columns.lanes(l * Cp + first), lanes - first, in, l < in.frozen_layers,
+                        lane_a, lane_b);
         if (per_step) {
           T* sv = sum_v + (l * R + i) * Cp + first;
           T* svth = sum_vth + (l * R + i) * Cp + first;
@@ -607,10 +641,6 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
   T* state_vth = ws.state_vth.get(L * slots);
   T* sum_v = ws.sum_v.get(L * lanes);
   T* sum_vth = ws.sum_vth.get(L * lanes);
-  T* col_q = ws.col_q.get(L * lanes);
-  T* col_norm = ws.col_norm.get(L * lanes);
-  T* col_inv_norm = ws.col_inv_norm.get(L * lanes);
-  T* col_inv_q = ws.col_inv_q.get(L * lanes);
   T* col_x = ws.col_x.get(m * lanes);
   T* input = ws.input.get(lanes);
   T* lane_a = ws.lane_a.get(lanes);
@@ -619,7 +649,6 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
   std::fill(state_vth, state_vth + L * slots, T(0));
   std::fill(sum_v, sum_v + L * lanes, T(0));
   std::fill(sum_vth, sum_vth + L * lanes, T(0));
-  for (T* a : {col_q, col_norm, col_inv_norm, col_inv_q}) std::fill(a, a + L * lanes, T(1));
   std::fill(col_x, col_x + m * lanes, T(0));
   // A rescaled pair (SelfCell::scale): cell (t, t') is carried divided by 2^(e_t + e'_t'). Along
   // a row the state of lane t' comes from cell (t - 1, t' - 1), so the column part of the change
@@ -639,19 +668,14 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
       if (t > 0) col_shift[t] = std::ldexp(T(1), pair.col_cells[(t - 1) * L].scale - e);
     }
   }
-  // Float ReLU's unrescaled walk also carries the distance E (relu_update.hpp).
+  // Float walks of ReLU (unrescaled) and erf carry the distance E (distance_form.hpp).
   const bool distance_form = uses_distance_form<T>(in.activation, scaled);
   T* state_e = distance_form ? ws.state_e.get(L * slots) : nullptr;
   T* distance = distance_form ? ws.input_distance.get(lanes) : nullptr;
   if (distance_form) std::fill(state_e, state_e + L * slots, T(0));
+  ColumnArrays<T> columns(ws, L * lanes, distance_form && in.activation == Activation::kErf);
   for (std::size_t t = 0; t < T2; ++t) {
-    for (std::size_t l = 0; l < L; ++l) {
-      const SelfCell& cell = pair.col_cells[t * L + l];
-      col_q[l * lanes + t] = static_cast<T>(cell.q);
-      col_norm[l * lanes + t] = static_cast<T>(cell.norm);
-      col_inv_norm[l * lanes + t] = static_cast<T>(cell.inv_norm);
-      col_inv_q[l * lanes + t] = static_cast<T>(cell.inv_q);
-    }
+    for (std::size_t l = 0; l < L; ++l) columns.set(l * lanes + t, pair.col_cells[t * L + l]);
     for (std::size_t d = 0; d < m; ++d) col_x[d * lanes + t] = static_cast<T>(pair.col_values[t * m + d]);
   }
   std::vector<T> row_x(m);
@@ -659,7 +683,7 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
     const std::size_t base = T1 - 1 - t;  // slot of cell (t, 0)
     for (std::size_t d = 0; d < m; ++d) row_x[d] = static_cast<T>(pair.row_values[t * m + d]);
     const T su2_over_m = static_cast<T>(in.coef.su2_over_m);
-    if (distance_form) {  // the distance form needs no <x, x'> (relu_update.hpp)
+    if (distance_form) {  // the distance form needs no <x, x'> (distance_form.hpp)
       input_products<V, true>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, distance);
     } else {
       input_products<V>(row_x.data(), col_x, m, lanes, lanes, su2_over_m, input);
@@ -703,8 +727,7 @@ void mean_pool_pair(const TileInput& in, const PairInput& pair, Workspace<typena
         if (l) lane.below_e = lane.e - slots;
         lane.input_distance = distance;
       }
-      layer_update<V>(lane, row, {col_q + l * lanes, col_norm + l * lanes, col_inv_norm + l * lanes, col_inv_q + l * lanes},
-                      lanes, in, l < in.frozen_layers, lane_a, lane_b);
+      layer_update<V>(lane, row, columns.lanes(l * lanes), lanes, in, l < in.frozen_layers, lane_a, lane_b);
       if (pair.same) {  // the cell t = t' of a sample with itself: correlation 1, distance 0
         v[t] = static_cast<T>(row.v);
         vth[t] = static_cast<T>(row.vth);
