@@ -51,9 +51,16 @@ inline ReluAngle<V> relu_angle(typename V::R u) {
   using T = typename V::T;
   const auto half = V::set1(T(0.5)), one = V::set1(T(1)), zero = V::set1(T(0));
   const auto r = V::max(V::min(u, V::sub(one, u)), zero);
+  const auto half_or_zero = V::select_lt(u, half, half, zero);
+  if (V::all_lt(r, V::set1(T(0.25)))) {
+    // Every lane's angle below pi/3 or above 2pi/3 (RNN states are highly correlated: most
+    // vectors): the polynomial on sqrt r itself, without half_angle_parts' selects.
+    const auto root = V::sqrt(r);
+    return {V::fnma(asin_series<V>(root, r), V::set1(std::numbers::inv_pi_v<T>), half_or_zero), r, root};
+  }
   // 2 asin(sqrt r) / 2pi = a.arcsine a.factor + a.offset
   const AngleParts<V> a = half_angle_parts<V>(r, static_cast<T>(0.5 * std::numbers::inv_pi));
-  return {V::fnma(a.arcsine, a.factor, V::sub(V::select_lt(u, half, half, zero), a.offset)), r, a.x};
+  return {V::fnma(a.arcsine, a.factor, V::sub(half_or_zero, a.offset)), r, a.x};
 }
 
 template <class V>
