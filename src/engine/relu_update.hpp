@@ -77,8 +77,9 @@ inline typename V::R relu_v_over_c_over_pi(const ReluAngle<V>& a) {
 // the correlation-0 convention. Rescaled: sb^2 per lane from `x.bias` (the pair's scale; ReLU is
 // homogeneous, so nothing else changes).
 template <class V, bool Rescaled, class Lanes>
-inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T* col_norm,
-                        const typename V::T* col_inv_norm, std::size_t lanes, const Coefficients& c, bool frozen) {
+[[gnu::always_inline]] inline void relu_update(const Lanes& x, const SelfCell& row, const typename V::T* col_norm,
+                                               const typename V::T* col_inv_norm, std::size_t lanes,
+                                               const Coefficients& c, bool frozen) {
   using T = typename V::T;
   const auto sw2 = V::set1(static_cast<T>(c.sw2));
   const auto su2 = V::set1(static_cast<T>(c.su2));
