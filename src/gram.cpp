@@ -276,30 +276,80 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
   const bool diagonal_tile = sym && tile.row_begin == tile.col_begin;
   const std::string precision_hint =
       settings_.engine.precision == Precision::kFloat ? ", or use precision = double" : "";
+  // The columns' sequences, fingerprints and scales, looked up once per tile.
+  std::vector<std::size_t> col_index(C);
+  std::vector<std::uint64_t> col_fingerprint(C);
+  std::vector<int> col_scale(C), col_nngp_scale(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    const std::size_t j = col_order_[tile.col_begin + c];
+    col_index[c] = j, col_fingerprint[c] = col_stats.fingerprint(j);
+    col_scale[c] = col_stats.scale(j), col_nngp_scale[c] = col_stats.nngp_scale(j);
+  }
+  bool plain = true;  // no value to rescale here, and every value the walk owns finite
+  for (std::size_t c = 0; c < C; ++c) plain = plain && (selection.scaled || (col_scale[c] == 0 && col_nngp_scale[c] == 0));
+  for (std::size_t r = 0; r < R && plain; ++r) {
+    const std::size_t i = row_order_[tile.row_begin + r];
+    plain = selection.scaled || (row_stats_.scale(i) == 0 && row_stats_.nngp_scale(i) == 0);
+  }
+  for (std::size_t l = 0; l < L && plain; ++l) {
+    for (const std::vector<double>* block : {&result.ntk[l], &result.nngp[l]}) {
+      if (block->empty()) continue;
+      bool finite = true;
+      for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t c = diagonal_tile && r < C ? r : 0; c < C; ++c) finite = finite && std::isfinite((*block)[r * C + c]);
+      }
+      plain = plain && finite;
+    }
+  }
+  if (plain) {  // the common case: only the mirror and the samples with themselves to set
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t i = row_order_[tile.row_begin + r];
+      const std::uint64_t fingerprint = row_stats_.fingerprint(i);
+      for (std::size_t c = 0; c < C; ++c) {
+        const bool mirror = diagonal_tile && c < r && r < C;
+        const std::size_t j = col_index[c];
+        const bool same = !mirror && col_fingerprint[c] == fingerprint &&
+                          ((sym && i == j) || same_sample(rows_[i], fingerprint, cols_[j], fingerprint));
+        if (!mirror && !same) continue;
+        for (std::size_t l = 0; l < L; ++l) {
+          for (const bool is_ntk : {true, false}) {
+            std::vector<double>& block = is_ntk ? result.ntk[l] : result.nngp[l];
+            if (block.empty()) continue;
+            block[r * C + c] = mirror ? block[c * C + r]
+                               : is_ntk ? row_stats_.ntk_diagonal(i, l + 1)
+                                        : row_stats_.nngp_diagonal(i, l + 1);
+          }
+        }
+      }
+    }
+    return result;
+  }
   for (std::size_t r = 0; r < R; ++r) {
     const std::size_t i = row_order_[tile.row_begin + r];
+    const std::uint64_t fingerprint = row_stats_.fingerprint(i);
     for (std::size_t c = 0; c < C; ++c) {
-      const std::size_t j = col_order_[tile.col_begin + c];
+      const std::size_t j = col_index[c];
       const bool mirror = diagonal_tile && c < r && r < C;  // (c, r) is in the tile
-      const std::uint64_t fingerprint = row_stats_.fingerprint(i);  // tested here first: most pairs differ
-      const bool same = !mirror && ((sym && i == j) || (fingerprint == col_stats.fingerprint(j) &&
-                                                        same_sample(rows_[i], fingerprint, cols_[j], fingerprint)));
-      const int ntk_scale = row_stats_.scale(i) + col_stats.scale(j);
-      const int nngp_scale = row_stats_.nngp_scale(i) + col_stats.nngp_scale(j);
+      // The fingerprint first: most pairs differ (and a sample with itself has equal ones).
+      const bool same = !mirror && col_fingerprint[c] == fingerprint &&
+                        ((sym && i == j) || same_sample(rows_[i], fingerprint, cols_[j], fingerprint));
+      const int ntk_scale = row_stats_.scale(i) + col_scale[c];
+      const int nngp_scale = row_stats_.nngp_scale(i) + col_nngp_scale[c];
       for (std::size_t l = 0; l < L; ++l) {
-        for (auto* block : {&result.ntk[l], &result.nngp[l]}) {
-          if (block->empty()) continue;
-          const int scale = block == &result.ntk[l] ? ntk_scale : nngp_scale;
-          double& value = (*block)[r * C + c];
+        for (const bool is_ntk : {true, false}) {
+          std::vector<double>& block = is_ntk ? result.ntk[l] : result.nngp[l];
+          if (block.empty()) continue;
+          double& value = block[r * C + c];
           if (mirror) {
-            value = (*block)[c * C + r];
+            value = block[c * C + r];
             continue;
           }
           if (same) {
-            value = block == &result.ntk[l] ? row_stats_.ntk_diagonal(i, l + 1) : row_stats_.nngp_diagonal(i, l + 1);
+            value = is_ntk ? row_stats_.ntk_diagonal(i, l + 1) : row_stats_.nngp_diagonal(i, l + 1);
           } else if (!std::isfinite(value)) {
             throw numeric_error(overflow_message(i, j, settings_.kernel) + precision_hint);
           }
+          const int scale = is_ntk ? ntk_scale : nngp_scale;
           if (selection.scaled || scale == 0) continue;
           value = std::ldexp(value, scale);
           if (!std::isfinite(value)) throw numeric_error(overflow_message(i, j, settings_.kernel, true));
