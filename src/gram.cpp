@@ -225,25 +225,26 @@ void GramEngine::mean_pool_diagonals(SequenceSetView set, SelfStats& stats) cons
 }
 
 TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection) const {
+  TileResult result;
+  compute_tile(tile, selection, result);
+  return result;
+}
+
+void GramEngine::compute_tile(const Tile& tile, KernelSelection selection, TileResult& result) const {
   const SelfStats& col_stats = column_stats();
   const std::size_t L = row_stats_.layers();
   const std::size_t R = tile.rows(), C = tile.cols();
   const bool sym = symmetric();
 
-  TileResult result;
   result.ntk.resize(L);
   result.nngp.resize(L);
   engine::TileOutput out{C, std::vector<double*>(L, nullptr), std::vector<double*>(L, nullptr)};
   for (std::size_t l = 0; l < L; ++l) {
-    if (l + 1 != L && !selection.all_depths) continue;
-    if (selection.ntk) {
-      result.ntk[l].resize(R * C);
-      out.ntk[l] = result.ntk[l].data();
-    }
-    if (selection.nngp) {
-      result.nngp[l].resize(R * C);
-      out.nngp[l] = result.nngp[l].data();
-    }
+    const bool wanted = l + 1 == L || selection.all_depths;
+    result.ntk[l].resize(wanted && selection.ntk ? R * C : 0);
+    result.nngp[l].resize(wanted && selection.nngp ? R * C : 0);
+    if (!result.ntk[l].empty()) out.ntk[l] = result.ntk[l].data();
+    if (!result.nngp[l].empty()) out.nngp[l] = result.nngp[l].data();
   }
   const engine::TileInput in = tile_input(tile);
   if (settings_.kernel.readout == Readout::kMean) {
@@ -322,7 +323,7 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
         }
       }
     }
-    return result;
+    return;
   }
   for (std::size_t r = 0; r < R; ++r) {
     const std::size_t i = row_order_[tile.row_begin + r];
@@ -357,7 +358,6 @@ TileResult GramEngine::compute_tile(const Tile& tile, KernelSelection selection)
       }
     }
   }
-  return result;
 }
 
 GramResult GramEngine::allocate(KernelSelection selection) const {
@@ -409,12 +409,17 @@ GramResult GramEngine::compute(KernelSelection selection) const {
   GramResult result = allocate(selection);
   const std::vector<Tile> all = tiles();
   FirstError first_error;
-#pragma omp parallel for num_threads(resolve_threads(settings_.engine.threads)) schedule(dynamic, 1)
-  for (std::size_t t = 0; t < all.size(); ++t) {
-    first_error.run([&] {
-      throw_if_stop_requested();
-      scatter(all[t], compute_tile(all[t], selection), result);
-    });
+#pragma omp parallel num_threads(resolve_threads(settings_.engine.threads))
+  {
+    TileResult block;  // this thread's, reused from tile to tile
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      first_error.run([&] {
+        throw_if_stop_requested();
+        compute_tile(all[t], selection, block);
+        scatter(all[t], block, result);
+      });
+    }
   }
   first_error.rethrow();
   return result;

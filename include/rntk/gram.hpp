@@ -102,6 +102,9 @@ class GramEngine {
   // Computes one tile. In a symmetric engine, entries below the diagonal of a diagonal tile are
   // the mirror of those above it.
   TileResult compute_tile(const Tile& tile, KernelSelection selection = {}) const;
+  // The same into `into`, whose blocks keep their memory from tile to tile (a thread's tiles, one
+  // after another, need no new allocation and no zero fill: the walk writes every entry).
+  void compute_tile(const Tile& tile, KernelSelection selection, TileResult& into) const;
 
   // The whole matrix: the tiles on settings.engine.threads threads, scattered to input order.
   GramResult compute(KernelSelection selection = {}) const;
