@@ -319,6 +319,10 @@ PYBIND11_MODULE(_rntk, m) {
       },
       "Raises ValueError for an empty sequence or a value that is not finite; `what` names the set.");
 
+  m.def(
+      "validate_settings", [](const py::dict& params) { rntk::validate(settings_of(params)); },
+      "Raises ValueError for a parameter out of its range or parameters that do not fit together.");
+
   m.def("first_value_address", [](const Values& values) { return reinterpret_cast<std::uintptr_t>(values.data()); },
         "Where the engine reads the values of a set (tests check that no copy was made).");
 

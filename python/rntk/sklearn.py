@@ -186,6 +186,8 @@ class RNTKKernel(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
+        # Bad parameters fail here, as in the other estimators' fit, not at the first transform.
+        _rntk.validate_settings(self._settings())
         x = _sequences(X)
         _rntk.validate(*x.args(), "training data")
         self.fit_sequences_ = Sequences(x.values.copy(), x.offsets.copy(), None if x.ends is None else x.ends.copy())
@@ -196,5 +198,8 @@ class RNTKKernel(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "fit_sequences_")
-        settings = _engine_params({name: getattr(self, name) for name in KERNEL_PARAMS}, self.n_jobs)
-        return _rntk.model_kernel(*_sequences(X).args(), *self.fit_sequences_.args(), self.fit_length_, settings)
+        return _rntk.model_kernel(*_sequences(X).args(), *self.fit_sequences_.args(), self.fit_length_,
+                                  self._settings())
+
+    def _settings(self):
+        return _engine_params({name: getattr(self, name) for name in KERNEL_PARAMS}, self.n_jobs)

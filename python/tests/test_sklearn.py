@@ -179,6 +179,11 @@ def test_bad_parameters_in_estimators_raise_value_error():
         RNTKClassifier(sigma_w=-2).fit(X, y)
     with pytest.raises(ValueError, match=r"parameter kernel = 'gauss' is not allowed"):
         RNTKClassifier(kernel="gauss").fit(X, y)
+    # The kernel transformer checks them in fit too, not only at its first transform.
+    with pytest.raises(ValueError, match=r"parameter sigma_w = -2 is out of range"):
+        RNTKKernel(sigma_w=-2).fit(X)
+    with pytest.raises(ValueError, match=r"parameter activation = 'sine' is not allowed"):
+        RNTKKernel(activation="sine").fit(X)
 
 
 def _paa(series, length):
