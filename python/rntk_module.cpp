@@ -320,6 +320,19 @@ PYBIND11_MODULE(_rntk, m) {
       "Raises ValueError for an empty sequence or a value that is not finite; `what` names the set.");
 
   m.def(
+      "self_kernels",
+      [](const Values& xv, const Indices& xo, const std::optional<Indices>& xe, std::size_t nx, bool ntk,
+         const py::dict& params) {
+        const rntk::Settings settings = settings_of(params);
+        const rntk::SequenceSetView x = view_of(xv, xo, xe, nx);
+        std::vector<double> d = interruptible([&] { return rntk::self_kernels(x, settings, ntk); });
+        Values out(static_cast<py::ssize_t>(d.size()));
+        std::copy(d.begin(), d.end(), out.mutable_data());
+        return out;
+      },
+      "K(x, x) of every sequence (NTK or NNGP), as gram computes its diagonal, on the engine's threads.");
+
+  m.def(
       "validate_settings", [](const py::dict& params) { rntk::validate(settings_of(params)); },
       "Raises ValueError for a parameter out of its range or parameters that do not fit together.");
 

@@ -236,9 +236,8 @@ def gp_posterior(X, y, X_test, noise=1e-6, n_jobs=None, **params):
     (X, y) observed with Gaussian noise of this variance."""
     k_train = gram(X, kind="nngp", n_jobs=n_jobs, **params)
     k_test = gram(X_test, X, kind="nngp", n_jobs=n_jobs, **params)
-    x_test = Sequences.of(X_test)
-    diagonal = [float(gram([a], kind="nngp", **params)[0, 0]) for a in x_test.arrays()]
-    mean, variance = _rntk.gp_posterior(k_train, k_test, diagonal, _targets(y), float(noise))
+    diagonal = _rntk.self_kernels(*Sequences.of(X_test).args(), False, _engine_params(params, n_jobs))
+    mean, variance = _rntk.gp_posterior(k_train, k_test, diagonal.tolist(), _targets(y), float(noise))
     return (mean[:, 0] if np.ndim(y) == 1 else mean), variance
 
 

@@ -47,6 +47,23 @@ def test_gradient_flow_limits_and_gp_posterior(ragged):
     np.testing.assert_array_less(variance, 1e-6)
 
 
+def test_gp_posterior_is_the_direct_formula(ragged):
+    """Mean Ks (K + noise I)^-1 y and variance k(x, x) - Ks (K + noise I)^-1 Ks^T on new sequences,
+    with k(x, x) from a Gram matrix of each sequence alone: the diagonal gp_posterior takes from the
+    self statistics (last state, and mean pooling in both directions)."""
+    y = np.linspace(-1, 1, len(ragged))
+    new = [s[::-1] * 1.5 for s in ragged[:4]]
+    for params in ({"layers": 2}, {"readout": "mean", "bidirectional": True, "sigma_h": 0.3}):
+        mean, variance = rntk.gp_posterior(ragged, y, new, noise=1e-3, n_jobs=2, **params)
+        a = rntk.gram(ragged, kind="nngp", **params) + 1e-3 * np.eye(len(ragged))
+        ks = rntk.gram(new, ragged, kind="nngp", **params)
+        own = np.array([rntk.gram([s], kind="nngp", **params)[0, 0] for s in new])
+        np.testing.assert_allclose(mean, ks @ np.linalg.solve(a, y), rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(variance, own - np.einsum("ij,ji->i", ks, np.linalg.solve(a, ks.T)),
+                                   rtol=1e-6, atol=1e-9 * own.max())
+        assert variance.min() > 1e-3 * own.max()  # new sequences: the posterior is still uncertain
+
+
 def test_finite_network_training_reduces_the_loss(ragged):
     net = rntk.FiniteRNN(1, width=256, seed=5, layers=1)
     y = np.linspace(-1, 1, len(ragged))
