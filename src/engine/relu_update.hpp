@@ -95,8 +95,10 @@ template <class V, bool Rescaled, class Lanes>
   const T *const below_v = x.below_v, *const below_vth = x.below_vth, *const input = x.input, *const bias = x.bias;
   for (std::size_t j = 0; j < lanes; j += V::W) {
     // S and Th (spec section 3).
-    const auto in_v = below_v ? V::mul(su2, V::load(below_v + j)) : V::load(input + j);
-    const auto s = V::add(V::fma(sw2, V::load(v + j), in_v), Rescaled ? V::load(bias + j) : sb2);
+    // The input term and the bias first (layer 2 and above: one multiply-add), then the recurrence.
+    const auto b = Rescaled ? V::load(bias + j) : sb2;
+    const auto in_v = below_v ? V::fma(su2, V::load(below_v + j), b) : V::add(V::load(input + j), b);
+    const auto s = V::fma(sw2, V::load(v + j), in_v);
     auto th = V::fma(sw2, V::load(vth + j), s);
     if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
     if (frozen) th = V::set1(T(0));
