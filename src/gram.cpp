@@ -286,7 +286,9 @@ void GramEngine::compute_tile(const Tile& tile, KernelSelection selection, TileR
     col_index[c] = j, col_fingerprint[c] = col_stats.fingerprint(j);
     col_scale[c] = col_stats.scale(j), col_nngp_scale[c] = col_stats.nngp_scale(j);
   }
-  bool plain = true;  // no value to rescale here, and every value the walk owns finite
+  // A plain tile (the common case): no value to rescale, and every value the walk owns finite, so
+  // only its mirror and same-sample entries need setting.
+  bool plain = true;
   for (std::size_t c = 0; c < C; ++c) plain = plain && (selection.scaled || (col_scale[c] == 0 && col_nngp_scale[c] == 0));
   for (std::size_t r = 0; r < R && plain; ++r) {
     const std::size_t i = row_order_[tile.row_begin + r];
@@ -302,29 +304,6 @@ void GramEngine::compute_tile(const Tile& tile, KernelSelection selection, TileR
       plain = plain && finite;
     }
   }
-  if (plain) {  // the common case: only the mirror and the samples with themselves to set
-    for (std::size_t r = 0; r < R; ++r) {
-      const std::size_t i = row_order_[tile.row_begin + r];
-      const std::uint64_t fingerprint = row_stats_.fingerprint(i);
-      for (std::size_t c = 0; c < C; ++c) {
-        const bool mirror = diagonal_tile && c < r && r < C;
-        const std::size_t j = col_index[c];
-        const bool same = !mirror && col_fingerprint[c] == fingerprint &&
-                          ((sym && i == j) || same_sample(rows_[i], fingerprint, cols_[j], fingerprint));
-        if (!mirror && !same) continue;
-        for (std::size_t l = 0; l < L; ++l) {
-          for (const bool is_ntk : {true, false}) {
-            std::vector<double>& block = is_ntk ? result.ntk[l] : result.nngp[l];
-            if (block.empty()) continue;
-            block[r * C + c] = mirror ? block[c * C + r]
-                               : is_ntk ? row_stats_.ntk_diagonal(i, l + 1)
-                                        : row_stats_.nngp_diagonal(i, l + 1);
-          }
-        }
-      }
-    }
-    return;
-  }
   for (std::size_t r = 0; r < R; ++r) {
     const std::size_t i = row_order_[tile.row_begin + r];
     const std::uint64_t fingerprint = row_stats_.fingerprint(i);
@@ -334,6 +313,7 @@ void GramEngine::compute_tile(const Tile& tile, KernelSelection selection, TileR
       // The fingerprint first: most pairs differ (and a sample with itself has equal ones).
       const bool same = !mirror && col_fingerprint[c] == fingerprint &&
                         ((sym && i == j) || same_sample(rows_[i], fingerprint, cols_[j], fingerprint));
+      if (plain && !mirror && !same) continue;  // finite (checked above) and nothing to rescale
       const int ntk_scale = row_stats_.scale(i) + col_scale[c];
       const int nngp_scale = row_stats_.nngp_scale(i) + col_nngp_scale[c];
       for (std::size_t l = 0; l < L; ++l) {
