@@ -24,6 +24,7 @@
 // a power of two; erf rescales only Th, so its rescaled walks carry the distance form too.
 #pragma once
 
+#include <cstddef>
 #include <type_traits>
 
 #include "rntk/activations.hpp"
@@ -45,5 +46,44 @@ constexpr bool uses_distance_form(Activation activation, bool rescaled) {
 inline double starting_distance(const SelfCell* row_before, const SelfCell* col_before, double sh2) {
   return (row_before ? row_before->v : sh2) + (col_before ? col_before->v : sh2);
 }
+
+// The distance form's own recursion for one layer of a tile row (header), what ReLU's and erf's
+// updates share: at lanes j, D from the previous cell's E and the input term (`x.below_e`, or
+// `x.input_distance` for layer 1), (q + q') / 2, and Th from S = (q + q' - D) / 2 (0 if frozen).
+// Rescaled: S enters Th divided by the pair's scale, `x.th_down` (erf, whose Th alone is rescaled).
+// The pointers are copied once: the updates' stores may alias anything, so members read through
+// `x` would be loaded again for every vector.
+template <class V, bool Rescaled = false>
+class DistanceRecursion {
+ public:
+  using T = typename V::T;
+  using R = typename V::R;
+  struct Step {
+    R d, half_qsum, th;
+  };
+
+  template <class Lanes>
+  DistanceRecursion(const Lanes& x, const SelfCell& row, const T* col_q, const Coefficients& c, bool frozen)
+      : e_(x.e), vth_(x.vth), below_e_(x.below_e), below_vth_(x.below_vth), input_distance_(x.input_distance),
+        th_down_(x.th_down), col_q_(col_q), sw2_(V::set1(static_cast<T>(c.sw2))),
+        su2_(V::set1(static_cast<T>(c.su2))), half_(V::set1(T(0.5))), half_rq_(V::set1(static_cast<T>(0.5 * row.q))),
+        frozen_(frozen) {}
+
+  [[gnu::always_inline]] Step at(std::size_t j) const {
+    const R in_d = below_e_ ? V::mul(su2_, V::load(below_e_ + j)) : V::load(input_distance_ + j);
+    const R d = V::fma(sw2_, V::load(e_ + j), in_d);
+    const R half_qsum = V::fma(half_, V::load(col_q_ + j), half_rq_);  // (q + q') / 2
+    const R s = V::fnma(half_, d, half_qsum);                          // S
+    R th = V::fma(sw2_, V::load(vth_ + j), Rescaled ? V::mul(s, V::load(th_down_ + j)) : s);
+    if (below_vth_) th = V::fma(su2_, V::load(below_vth_ + j), th);
+    if (frozen_) th = V::set1(T(0));
+    return {d, half_qsum, th};
+  }
+
+ private:
+  const T *e_, *vth_, *below_e_, *below_vth_, *input_distance_, *th_down_, *col_q_;
+  R sw2_, su2_, half_, half_rq_;
+  bool frozen_;
+};
 
 }  // namespace rntk::engine

@@ -61,9 +61,7 @@ inline void erf_distance_update(const Lanes& x, const SelfCell& row, const Colum
                                 const Coefficients& c, bool frozen) {
   using T = typename V::T;
   const ErfSelfAngle row_angle = erf_self_angle(row);
-  const auto sw2 = V::set1(static_cast<T>(c.sw2));
-  const auto su2 = V::set1(static_cast<T>(c.su2));
-  const auto half_rq = V::set1(static_cast<T>(0.5 * row.q));
+  const DistanceRecursion<V, Rescaled> recursion(x, row, col.q, c, frozen);
   const auto rnorm = V::set1(static_cast<T>(row.norm));
   const auto rinv = V::set1(static_cast<T>(row.inv_norm));
   const auto rrho = V::set1(static_cast<T>(row_angle.rho));
@@ -75,18 +73,10 @@ inline void erf_distance_update(const Lanes& x, const SelfCell& row, const Colum
   T* const e = x.e;  // in locals, as in relu_update
   T* const vth = x.vth;
   T* const v = x.v;
-  const T *const below_e = x.below_e, *const below_vth = x.below_vth, *const input_distance = x.input_distance;
-  const T* const th_down = x.th_down;
-  const T *const col_q = col.q, *const col_norm = col.norm, *const col_inv_norm = col.inv_norm;
+  const T *const col_norm = col.norm, *const col_inv_norm = col.inv_norm;
   const T *const col_rho = col.self_rho, *const col_sine = col.self_sine, *const col_v = col.self_v;
   for (std::size_t j = 0; j < lanes; j += V::W) {
-    const auto in_d = below_e ? V::mul(su2, V::load(below_e + j)) : V::load(input_distance + j);
-    const auto d = V::fma(sw2, V::load(e + j), in_d);
-    const auto half_qsum = V::fma(half, V::load(col_q + j), half_rq);  // (q + q') / 2
-    const auto s = V::fnma(half, d, half_qsum);                        // S = (q + q' - D) / 2
-    auto th = V::fma(sw2, V::load(vth + j), Rescaled ? V::mul(s, V::load(th_down + j)) : s);
-    if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
-    if (frozen) th = zero;
+    const auto [d, half_qsum, th] = recursion.at(j);
     const auto cn = V::load(col_norm + j);
     const auto cinv = V::load(col_inv_norm + j);
     const auto gap = V::sub(rnorm, cn);

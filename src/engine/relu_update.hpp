@@ -122,10 +122,8 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
   // like arcsine.hpp's polynomials by bench/arcsine_fit.py, degree 3: relative error 4.3e-7, and its
   // share of E is at most 0.28 of E, so E's error is 1.2e-7 (one degree more gave 2e-8, 3 % slower).
   static constexpr T kSeries[] = {0.848826051f, 0.0849216878f, 0.0265299249f, 0.0171075705f};
-  const auto sw2 = V::set1(static_cast<T>(c.sw2));
-  const auto su2 = V::set1(static_cast<T>(c.su2));
+  const DistanceRecursion<V> recursion(x, row, col.q, c, frozen);
   const auto rnorm = V::set1(static_cast<T>(row.norm));
-  const auto half_rq = V::set1(static_cast<T>(0.5 * row.q));
   const auto quarter_rinv = V::set1(static_cast<T>(0.25 * row.inv_norm));
   const auto zero = V::set1(T(0)), quarter = V::set1(T(0.25)), half = V::set1(T(0.5));
   const auto inv_pi = V::set1(std::numbers::inv_pi_v<T>);
@@ -133,15 +131,9 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
   T* const e = x.e;  // in locals, as in relu_update
   T* const vth = x.vth;
   T* const v = x.v;
-  const T *const below_e = x.below_e, *const below_vth = x.below_vth, *const input_distance = x.input_distance;
-  const T *const col_q = col.q, *const col_norm = col.norm, *const col_inv_norm = col.inv_norm;
+  const T *const col_norm = col.norm, *const col_inv_norm = col.inv_norm;
   for (std::size_t j = 0; j < lanes; j += V::W) {
-    const auto in_d = below_e ? V::mul(su2, V::load(below_e + j)) : V::load(input_distance + j);
-    const auto d = V::fma(sw2, V::load(e + j), in_d);
-    const auto half_qsum = V::fma(half, V::load(col_q + j), half_rq);  // (q + q') / 2
-    auto th = V::fma(sw2, V::load(vth + j), V::fnma(half, d, half_qsum));  // S = (q + q' - D) / 2
-    if (below_vth) th = V::fma(su2, V::load(below_vth + j), th);
-    if (frozen) th = zero;
+    const auto [d, half_qsum, th] = recursion.at(j);
     // u = (D - (sqrt q - sqrt q')^2) / 4c; 1/2 where a variance is 0 (c = 0, inv_norm = 0), the
     // correlation-0 convention of relu_update.
     const auto cn = V::load(col_norm + j);
