@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <random>
 
 #include "reference_kernel.hpp"
@@ -291,6 +292,26 @@ double worst_error_per_pair_scale(const GramResult& d, const GramResult& f) {
   return worst;
 }
 
+// A Gaussian random walk of n steps.
+std::vector<double> random_walk(std::size_t n, std::mt19937_64& rng, std::normal_distribution<double>& normal) {
+  std::vector<double> walk(n);
+  double level = 0.0;
+  for (double& v : walk) v = level += normal(rng);
+  return walk;
+}
+
+// Nearly equal long series: the last `lengths` steps of `walk`, divided by 30, with noise of 1e-3.
+SequenceSet noisy_copies(const std::vector<double>& walk, std::initializer_list<std::size_t> lengths,
+                         std::mt19937_64& rng, std::normal_distribution<double>& normal) {
+  SequenceSet x(1);
+  for (const std::size_t length : lengths) {
+    std::vector<double> copy(walk.end() - static_cast<std::ptrdiff_t>(length), walk.end());
+    for (double& v : copy) v = v / 30.0 + 1e-3 * normal(rng);
+    x.append(copy);
+  }
+  return x;
+}
+
 // Float arithmetic against double on z-normalised data: the error bound of the float mode.
 TEST(Engine, FloatModeStaysWithinItsErrorBound) {
   const SequenceSet x = random_set(40, 2, 50, 300, 15);
@@ -314,15 +335,8 @@ TEST(Engine, FloatModeStaysWithinItsErrorBound) {
 TEST(Engine, FloatReluIsAccurateOnLongNearlyEqualSeries) {
   std::mt19937_64 rng(21);
   std::normal_distribution<double> normal;
-  std::vector<double> walk(1200);
-  double level = 0.0;
-  for (double& v : walk) v = level += normal(rng);
-  SequenceSet x(1);
-  for (const std::size_t length : {1200, 1200, 1100, 900}) {
-    std::vector<double> copy(walk.end() - static_cast<std::ptrdiff_t>(length), walk.end());
-    for (double& v : copy) v = v / 30.0 + 1e-3 * normal(rng);
-    x.append(copy);
-  }
+  const std::vector<double> walk = random_walk(1200, rng, normal);
+  const SequenceSet x = noisy_copies(walk, {1200, 1200, 1100, 900}, rng, normal);
   for (const Readout readout : {Readout::kLast, Readout::kSteps, Readout::kMean}) {
     for (const int layers : {1, 2}) {
       KernelParams p{1.4142135623730951, 1.0, 0.1, 0.5, 1.0, layers, Activation::kRelu};
@@ -380,16 +394,9 @@ TEST(Engine, FloatReluIsAccurateForLargeAnglesAndUnequalVariances) {
 TEST(Engine, FloatErfIsAccurateOnLongNearlyEqualSeries) {
   std::mt19937_64 rng(21);
   std::normal_distribution<double> normal;
-  std::vector<double> walk(1500);
-  double level = 0.0;
-  for (double& v : walk) v = level += normal(rng);
+  const std::vector<double> walk = random_walk(1500, rng, normal);
   const auto series = [&](std::size_t length, std::size_t copies_of) {
-    SequenceSet x(1);
-    for (const std::size_t n : {length, length, length - length / 15, length - length / 4}) {
-      std::vector<double> copy(walk.end() - static_cast<std::ptrdiff_t>(n), walk.end());
-      for (double& v : copy) v = v / 30.0 + 1e-3 * normal(rng);
-      x.append(copy);
-    }
+    SequenceSet x = noisy_copies(walk, {length, length, length - length / 15, length - length / 4}, rng, normal);
     for (const double factor : {-1.0, 3.0, 1.0 / 9.0}) {
       std::vector<double> v(x[0].data(), x[0].data() + x[0].length());
       for (double& value : v) value *= factor;
