@@ -5,13 +5,17 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace rntk {
 
-// std::allocator whose default construction leaves a double unwritten, so that a Matrix can be
-// made without the serial pass that zero-fills it (Matrix::uninitialized).
+// std::allocator whose default construction leaves an element unwritten, so that a Matrix (or the
+// engine's table of self cells) can be made without the serial pass that zero-fills it
+// (Matrix::uninitialized): its memory is then first touched, page faults and all, by the threads
+// that fill it. A trivially copyable element is not constructed at all, which also skips its
+// default member initializers; such a type's objects exist in allocated storage without one.
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
   template <class U>
@@ -23,7 +27,7 @@ struct UninitializedAllocator : std::allocator<T> {
   UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
   template <class U>
   void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
+    if constexpr (!(std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>)) ::new (static_cast<void*>(p)) U;
   }
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
