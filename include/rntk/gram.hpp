@@ -108,8 +108,9 @@ class GramEngine {
 
   // The whole matrix: the tiles on settings.engine.threads threads, scattered to input order.
   GramResult compute(KernelSelection selection = {}) const;
-  // Zero matrices of the selected kernels, and a tile's block put into them in input order (both
-  // triangles of a symmetric engine). compute() is allocate, then compute_tile and scatter per tile.
+  // Matrices of the selected kernels, their entries unset until the scatter of every tile of
+  // tiles() has written them, and a tile's block put into them in input order (both triangles of
+  // a symmetric engine). compute() is allocate, then compute_tile and scatter per tile.
   GramResult allocate(KernelSelection selection) const;
   void scatter(const Tile& tile, const TileResult& block, GramResult& result) const;
   std::size_t layers() const { return row_stats_.layers(); }

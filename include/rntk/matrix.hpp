@@ -39,7 +39,7 @@ class Matrix {
  public:
   Matrix() = default;
   Matrix(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols), data_(rows * cols, 0.0) {}
-  // Entries unset: for a caller that writes every one (the Gram engine zero-fills on its threads).
+  // Entries unset: for a caller that writes every one (the Gram engine: its tiles cover the matrix).
   static Matrix uninitialized(std::size_t rows, std::size_t cols) {
     Matrix m;
     m.rows_ = rows;
