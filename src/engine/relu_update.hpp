@@ -40,27 +40,31 @@ namespace rntk::engine {
 // (the 1/2pi folded into the arc-sine's multiply-add), so that V' = (pi - theta) / 2pi = |g|, and
 // (relu_v_over_c_over_pi) with h = pi - 2pi r = pi |cos theta|:
 //   V = c (sin theta + (pi - theta) cos theta) / 2pi = (c / pi) (sqrt(r (1 - r)) + g h).
-// `root` is sqrt(r) where r < 1/4 (AngleParts::x), for the distance form.
+// `root` is sqrt(r) where r < 1/4 (AngleParts::x), for the distance form; `v_prime` is V' = |g|.
 template <class V>
 struct ReluAngle {
-  typename V::R g, r, root;
+  typename V::R g, r, root, v_prime;
 };
 
 template <class V>
 inline ReluAngle<V> relu_angle(typename V::R u) {
   using T = typename V::T;
-  const auto half = V::set1(T(0.5)), one = V::set1(T(1)), zero = V::set1(T(0));
+  const auto half = V::set1(T(0.5)), one = V::set1(T(1)), zero = V::set1(T(0)), quarter = V::set1(T(0.25));
+  if (V::all_lt(u, quarter)) {
+    // Every lane's angle below pi/3 (RNN states are highly correlated: most vectors): r = u (u < 0
+    // only by rounding), g = V' > 0, and the polynomial on sqrt r itself, without
+    // half_angle_parts' selects. The same values as the general path below, bit for bit.
+    const auto r = V::max(u, zero);
+    const auto root = V::sqrt(r);
+    const auto g = V::fnma(asin_series<V>(root, r), V::set1(std::numbers::inv_pi_v<T>), half);
+    return {g, r, root, g};
+  }
   const auto r = V::max(V::min(u, V::sub(one, u)), zero);
   const auto half_or_zero = V::select_lt(u, half, half, zero);
-  if (V::all_lt(r, V::set1(T(0.25)))) {
-    // Every lane's angle below pi/3 or above 2pi/3 (RNN states are highly correlated: most
-    // vectors): the polynomial on sqrt r itself, without half_angle_parts' selects.
-    const auto root = V::sqrt(r);
-    return {V::fnma(asin_series<V>(root, r), V::set1(std::numbers::inv_pi_v<T>), half_or_zero), r, root};
-  }
   // 2 asin(sqrt r) / 2pi = a.arcsine a.factor + a.offset
   const AngleParts<V> a = half_angle_parts<V>(r, static_cast<T>(0.5 * std::numbers::inv_pi));
-  return {V::fnma(a.arcsine, a.factor, V::sub(half_or_zero, a.offset)), r, a.x};
+  const auto g = V::fnma(a.arcsine, a.factor, V::sub(half_or_zero, a.offset));
+  return {g, r, a.x, V::abs(g)};
 }
 
 template <class V>
@@ -106,7 +110,7 @@ template <class V, bool Rescaled, class Lanes>
     const auto c_over_pi = V::mul(V::mul(rnorm, V::load(col_norm + j)), inv_pi);
     const ReluAngle<V> a = relu_angle<V>(V::fnma(s, V::mul(half_rinv, V::load(col_inv_norm + j)), half));
     V::store(v + j, V::mul(c_over_pi, relu_v_over_c_over_pi(a)));
-    V::store(vth + j, V::mul(V::abs(a.g), th));
+    V::store(vth + j, V::mul(a.v_prime, th));
   }
 }
 
@@ -141,7 +145,7 @@ inline void relu_distance_update(const Lanes& x, const SelfCell& row, const Colu
     const auto gap = V::sub(rnorm, cn);
     const auto u = V::select_lt(zero, cc, V::mul(V::fnma(gap, gap, d), V::mul(quarter_rinv, V::load(col_inv_norm + j))), half);
     const ReluAngle<V> a = relu_angle<V>(u);
-    V::store(vth + j, V::mul(V::abs(a.g), th));
+    V::store(vth + j, V::mul(a.v_prime, th));
     // E below u = 1/4: D/2 - c r^(3/2) P(r), where root = sqrt r; above: (q + q')/2 - 2 V. V and
     // the second form only for vectors that need them: ReLU RNN states are so highly correlated
     // that on UCR sets (L = 2, last state) 87-99.8 % of the vectors have no lane above u = 1/4.
