@@ -27,7 +27,8 @@ struct UninitializedAllocator : std::allocator<T> {
   UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
   template <class U>
   void construct(U* p) noexcept {
-    if constexpr (!(std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>)) ::new (static_cast<void*>(p)) U;
+    constexpr bool plain_data = std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>;
+    if constexpr (!plain_data) ::new (static_cast<void*>(p)) U;
   }
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
