@@ -325,12 +325,10 @@ PYBIND11_MODULE(_rntk, m) {
          const py::dict& params) {
         const rntk::Settings settings = settings_of(params);
         const rntk::SequenceSetView x = view_of(xv, xo, xe, nx);
-        std::vector<double> d = interruptible([&] { return rntk::self_kernels(x, settings, ntk); });
-        Values out(static_cast<py::ssize_t>(d.size()));
-        std::copy(d.begin(), d.end(), out.mutable_data());
-        return out;
+        return interruptible([&] { return rntk::self_kernels(x, settings, ntk); });
       },
-      "K(x, x) of every sequence (NTK or NNGP), as gram computes its diagonal, on the engine's threads.");
+      "K(x, x) of every sequence (NTK or NNGP) as a list, as gram computes its diagonal, on the engine's "
+      "threads.");
 
   m.def(
       "validate_settings", [](const py::dict& params) { rntk::validate(settings_of(params)); },

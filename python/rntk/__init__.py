@@ -237,7 +237,7 @@ def gp_posterior(X, y, X_test, noise=1e-6, n_jobs=None, **params):
     k_train = gram(X, kind="nngp", n_jobs=n_jobs, **params)
     k_test = gram(X_test, X, kind="nngp", n_jobs=n_jobs, **params)
     diagonal = _rntk.self_kernels(*Sequences.of(X_test).args(), False, _engine_params(params, n_jobs))
-    mean, variance = _rntk.gp_posterior(k_train, k_test, diagonal.tolist(), _targets(y), float(noise))
+    mean, variance = _rntk.gp_posterior(k_train, k_test, diagonal, _targets(y), float(noise))
     return (mean[:, 0] if np.ndim(y) == 1 else mean), variance
 
 
