@@ -71,7 +71,7 @@ def run_engine(binary, case):
             max(r[2] for r in runs[2] + runs[1]))
 
 
-def rate(binary, what, threads):
+def rate_of_run(binary, what, threads):
     """One run's rate: a case's cells per second, or the ceiling loop's dual activations per second."""
     if what == "ceiling":
         text = subprocess.run([binary, what, "--threads", str(threads)], check=True, capture_output=True,
@@ -85,7 +85,7 @@ def paired_ratio(binary, case, reference, pairs=PAIRS):
     """Throughput of `case` over `reference` (a case, or the ceiling) on 2 threads: median and range
     of `pairs` ratios of runs made one right after the other (this machine's speed drifts by 10-20 %
     between runs)."""
-    ratios = sorted(rate(binary, case, 2) / rate(binary, reference, 2) for _ in range(pairs))
+    ratios = sorted(rate_of_run(binary, case, 2) / rate_of_run(binary, reference, 2) for _ in range(pairs))
     return ratios[len(ratios) // 2], ratios[0], ratios[-1]
 
 

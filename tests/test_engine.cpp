@@ -395,14 +395,14 @@ TEST(Engine, FloatErfIsAccurateOnLongNearlyEqualSeries) {
   std::mt19937_64 rng(21);
   std::normal_distribution<double> normal;
   const std::vector<double> walk = random_walk(1500, rng, normal);
-  const auto series = [&](std::size_t length, std::size_t copies_of) {
+  const auto series = [&](std::size_t length, std::size_t independent_length) {
     SequenceSet x = noisy_copies(walk, {length, length, length - length / 15, length - length / 4}, rng, normal);
     for (const double factor : {-1.0, 3.0, 1.0 / 9.0}) {
       std::vector<double> v(x[0].data(), x[0].data() + x[0].length());
       for (double& value : v) value *= factor;
       x.append(v);
     }
-    std::vector<double> independent(copies_of);
+    std::vector<double> independent(independent_length);
     for (double& v : independent) v = normal(rng);
     x.append(independent);
     return x;
